@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI) for advisers, supervisors, DPOs and admins; contract in API.md."""

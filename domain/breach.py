@@ -1,0 +1,228 @@
+"""A personal-data breach (GDPR 33, 34; Art. 4.6): register, risk, CNIL notification, subjects."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, cast
+from uuid import uuid4
+
+from domain.common import Actor, LedgerAggregate, require_aware, require_not_after, require_text
+from domain.errors import BreachStateError, InvalidInput, LateReasonRequired
+from domain.policy import Policy, RiskLevel
+
+DUE_SOON = timedelta(hours=24)
+
+
+class Nature(StrEnum):
+    CONFIDENTIALITY = "confidentiality"
+    INTEGRITY = "integrity"
+    AVAILABILITY = "availability"
+
+
+class Phase(StrEnum):
+    INITIAL = "initial"
+    COMPLEMENTARY = "complementary"
+
+
+class ExemptionGround(StrEnum):
+    """GDPR 34(3): (a) unintelligible data, (b) high risk removed, (c) disproportionate effort."""
+
+    UNINTELLIGIBLE = "unintelligible"
+    RISK_REMOVED = "risk_removed"
+    DISPROPORTIONATE_EFFORT = "disproportionate_effort"
+
+
+class BreachState(StrEnum):
+    ON_TIME = "on_time"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    NOTIFIED = "notified"
+    NOTIFIED_LATE = "notified_late"
+    NOT_REQUIRED = "not_required"
+
+
+def _count(value: Any, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidInput(f"{field} is an approximate count (0 or more)", field=field)
+    return value
+
+
+def _labels(values: Any, field: str) -> list[str]:
+    if not isinstance(values, list) or not values:
+        raise InvalidInput(f"{field} lists at least one category", field=field)
+    return [require_text(v, f"{field}[{i}]", 200) for i, v in enumerate(values)]
+
+
+class Breach(LedgerAggregate):
+    def __init__(self, aware_at: datetime, cnil_deadline: datetime, notification_threshold: str) -> None:
+        self.aware_at = aware_at
+        self.cnil_deadline = cnil_deadline
+        self.notification_threshold = notification_threshold
+        self.risk_level: str | None = None
+        self.notifications: list[dict[str, Any]] = []
+        self.subjects_informed_at: datetime | None = None
+        self.subjects_exemption: str | None = None
+        self.closed_at: datetime | None = None
+
+    class Declared(LedgerAggregate.Created):
+        aware_at: datetime
+        detected_at: datetime
+        nature: list[str]
+        description: str
+        data_categories: list[str]
+        subject_categories: list[str]
+        approx_subjects: int
+        approx_records: int
+        likely_consequences: str
+        measures: str
+        contact: str
+        cnil_deadline: datetime
+        notification_threshold: str
+
+    class RiskAssessed(LedgerAggregate.Event):
+        level: str
+        rationale: str
+
+        def apply(self, aggregate: Any) -> None:
+            cast(Breach, aggregate).risk_level = self.level
+
+    class CnilNotified(LedgerAggregate.Event):
+        phase: str
+        at: datetime
+        reference: str
+        late: bool
+        late_reason: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            cast(Breach, aggregate).notifications.append(
+                {"phase": self.phase, "at": self.at, "reference": self.reference, "late": self.late}
+            )
+
+    class SubjectsInformed(LedgerAggregate.Event):
+        at: datetime
+        channel: str
+
+        def apply(self, aggregate: Any) -> None:
+            cast(Breach, aggregate).subjects_informed_at = self.at
+
+    class SubjectsExempted(LedgerAggregate.Event):
+        ground: str
+        rationale: str
+
+        def apply(self, aggregate: Any) -> None:
+            cast(Breach, aggregate).subjects_exemption = self.ground
+
+    class Closed(LedgerAggregate.Event):
+        at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            cast(Breach, aggregate).closed_at = self.at
+
+    @classmethod
+    def declare(cls, *, aware_at: datetime, detected_at: datetime | None, nature: list[str],
+                description: str, data_categories: list[str], subject_categories: list[str],
+                approx_subjects: int, approx_records: int, likely_consequences: str, measures: str,
+                contact: str, policy: Policy, actor: Actor, now: datetime) -> Breach:  # fmt: skip
+        """Every GDPR 33(3) field is required; the CNIL deadline is aware_at + the configured hours."""
+        require_not_after(aware_at, now, "aware_at")
+        detected = require_not_after(detected_at or aware_at, now, "detected_at")
+        natures = _labels(nature, "nature")
+        for i, value in enumerate(natures):
+            if value not in Nature.__members__.values():
+                raise InvalidInput("nature is confidentiality, integrity or availability",
+                                   field=f"nature[{i}]")  # fmt: skip
+        return cls._create(
+            cls.Declared, id=uuid4(), timestamp=now, actor=actor, aware_at=aware_at,
+            detected_at=detected, nature=sorted(set(natures)),
+            description=require_text(description, "description"),
+            data_categories=_labels(data_categories, "data_categories"),
+            subject_categories=_labels(subject_categories, "subject_categories"),
+            approx_subjects=_count(approx_subjects, "approx_subjects"),
+            approx_records=_count(approx_records, "approx_records"),
+            likely_consequences=require_text(likely_consequences, "likely_consequences"),
+            measures=require_text(measures, "measures"), contact=require_text(contact, "contact", 500),
+            cnil_deadline=aware_at + timedelta(hours=policy.breach_notification_hours),
+            notification_threshold=policy.breach_notification_threshold.value,
+        )  # fmt: skip
+
+    def _check_open(self) -> None:
+        if self.closed_at is not None:
+            raise BreachStateError("the breach is closed")
+
+    def assess_risk(self, level: RiskLevel, rationale: str, *, actor: Actor, now: datetime) -> None:
+        self._check_open()
+        self.trigger_event(self.RiskAssessed, timestamp=now, actor=actor, level=level.value,
+                           rationale=require_text(rationale, "rationale"))  # fmt: skip
+
+    @property
+    def initial_notification(self) -> dict[str, Any] | None:
+        return next((n for n in self.notifications if n["phase"] == Phase.INITIAL), None)
+
+    def notify_cnil(self, phase: Phase, at: datetime, reference: str, late_reason: str | None, *,
+                    actor: Actor, now: datetime) -> None:  # fmt: skip
+        """An initial notification after the deadline must give the reasons for the delay."""
+        self._check_open()
+        require_not_after(at, now, "at")
+        if at < self.aware_at:
+            raise InvalidInput("a notification cannot precede awareness", field="at")
+        initial = self.initial_notification
+        if phase == Phase.INITIAL and initial is not None:
+            raise BreachStateError("the initial notification was already made", code="already_notified")
+        if phase == Phase.COMPLEMENTARY and initial is None:
+            raise BreachStateError("a complementary notification follows the initial one",
+                                   code="initial_notification_missing")  # fmt: skip
+        late = phase == Phase.INITIAL and at > self.cnil_deadline
+        if late and not (late_reason and late_reason.strip()):
+            raise LateReasonRequired("notified after the deadline: the reasons for the delay are required",
+                                     field="late_reason")  # fmt: skip
+        self.trigger_event(self.CnilNotified, timestamp=now, actor=actor, phase=phase.value, at=at,
+                           reference=require_text(reference, "reference", 200), late=late,
+                           late_reason=late_reason if late else None)  # fmt: skip
+
+    def inform_subjects(self, at: datetime, channel: str, *, actor: Actor, now: datetime) -> None:
+        self._check_open()
+        require_not_after(at, now, "at")
+        self.trigger_event(self.SubjectsInformed, timestamp=now, actor=actor, at=at,
+                           channel=require_text(channel, "channel", 200))  # fmt: skip
+
+    def exempt_subjects(self, ground: ExemptionGround, rationale: str, *, actor: Actor,
+                        now: datetime) -> None:  # fmt: skip
+        self._check_open()
+        self.trigger_event(self.SubjectsExempted, timestamp=now, actor=actor, ground=ground.value,
+                           rationale=require_text(rationale, "rationale"))  # fmt: skip
+
+    @property
+    def notification_required(self) -> bool:
+        """Unassessed breaches are presumed notifiable; ``none`` below the threshold is not."""
+        if self.risk_level is None:
+            return True
+        return RiskLevel(self.risk_level).rank >= RiskLevel(self.notification_threshold).rank
+
+    def close(self, at: datetime, *, actor: Actor, now: datetime) -> None:
+        self._check_open()
+        require_aware(at, "at")
+        if self.risk_level is None:
+            raise BreachStateError("assess the risk before closing", code="risk_not_assessed")
+        if self.notification_required and self.initial_notification is None:
+            raise BreachStateError("a notifiable breach must be notified to the CNIL before closing",
+                                   code="cnil_notification_missing")  # fmt: skip
+        if self.risk_level == RiskLevel.HIGH and not (self.subjects_informed_at or self.subjects_exemption):
+            raise BreachStateError("a high-risk breach needs the data subjects informed or an exemption",
+                                   code="subjects_not_informed")  # fmt: skip
+        self.trigger_event(self.Closed, timestamp=now, actor=actor, at=at)
+
+    def state(self, now: datetime) -> BreachState:
+        initial = self.initial_notification
+        if initial is not None:
+            return BreachState.NOTIFIED_LATE if initial["late"] else BreachState.NOTIFIED
+        if not self.notification_required:
+            return BreachState.NOT_REQUIRED
+        if now >= self.cnil_deadline:
+            return BreachState.OVERDUE
+        if self.cnil_deadline - now < DUE_SOON:
+            return BreachState.DUE_SOON
+        return BreachState.ON_TIME
+
+    def remaining_seconds(self, now: datetime) -> int:
+        return int((self.cnil_deadline - now).total_seconds())

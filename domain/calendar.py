@@ -1,0 +1,128 @@
+"""The business calendar of one structure: working days, and deadlines in working hours.
+
+Rule 1 (Art. 4.2): working time runs 24 h a day on working days (Monday to Friday, French public
+holidays excluded, with the structure's subdivision), in the structure's own time zone. A deadline
+is the earliest working instant at which the given working time has elapsed since receipt. When
+the count ends exactly at the midnight that closes a working day followed by a non-working one,
+the earliest *working* instant is 00:00 of the next working day: both instants are the same
+amount of working time after receipt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from domain.errors import InvalidInput
+
+RULE_VERSION = "art-4.2/v1"
+
+_OVERSEAS_TIME_ZONES = {
+    "971": "America/Guadeloupe",
+    "972": "America/Martinique",
+    "973": "America/Cayenne",
+    "974": "Indian/Reunion",
+    "975": "America/Miquelon",
+    "976": "Indian/Mayotte",
+    "977": "America/St_Barthelemy",
+    "978": "America/Marigot",
+    "986": "Pacific/Wallis",
+    "987": "Pacific/Tahiti",
+    "988": "Pacific/Noumea",
+}
+_OVERSEAS_SUBDIVISIONS = {
+    "971": "971", "972": "972", "973": "973", "974": "974", "976": "976",
+    "975": "PM", "977": "BL", "978": "MF", "986": "WF", "987": "PF", "988": "NC",
+}  # fmt: skip
+_METROPOLITAN = {f"{n:02d}" for n in range(1, 96) if n != 20} | {"2A", "2B"}
+WHIT_MONDAY = "Pentecost Monday"
+
+
+def validate_department(code: str) -> str:
+    if code not in _METROPOLITAN and code not in _OVERSEAS_TIME_ZONES:
+        raise InvalidInput("department must be an INSEE department code", field="department")
+    return code
+
+
+def time_zone_of(department: str) -> ZoneInfo:
+    return ZoneInfo(_OVERSEAS_TIME_ZONES.get(department, "Europe/Paris"))
+
+
+def subdivision_of(department: str) -> str | None:
+    if department == "57":
+        return "57"
+    if department in ("67", "68"):
+        return "6AE"
+    return _OVERSEAS_SUBDIVISIONS.get(department)
+
+
+@lru_cache(maxsize=512)
+def _public_holidays(subdivision: str | None, year: int, whit_monday_worked: bool) -> frozenset[date]:
+    found = holidays.France(subdiv=subdivision, years=year)
+    return frozenset(d for d, name in found.items() if not (whit_monday_worked and name == WHIT_MONDAY))
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    department: str
+    whit_monday_worked: bool = False
+    tz: ZoneInfo = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        validate_department(self.department)
+        object.__setattr__(self, "tz", time_zone_of(self.department))
+
+    def is_working_day(self, day: date) -> bool:
+        if day.isoweekday() > 5:
+            return False
+        subdivision = subdivision_of(self.department)
+        return day not in _public_holidays(subdivision, day.year, self.whit_monday_worked)
+
+    def is_working_instant(self, instant: datetime) -> bool:
+        return self.is_working_day(instant.astimezone(self.tz).date())
+
+    def _day_start(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=self.tz).astimezone(UTC)
+
+    def _next_working_day(self, day: date) -> date:
+        day += timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def deadline(self, received_at: datetime, working_hours: float) -> datetime:
+        """The earliest working instant at which ``working_hours`` of working time have run."""
+        remaining = timedelta(hours=working_hours)
+        local_day = received_at.astimezone(self.tz).date()
+        cursor = received_at.astimezone(UTC)
+        if not self.is_working_day(local_day):
+            local_day = self._next_working_day(local_day)
+            cursor = self._day_start(local_day)
+        while True:
+            day_end = self._day_start(local_day + timedelta(days=1))
+            available = day_end - cursor
+            if remaining < available:
+                return cursor + remaining
+            remaining -= available
+            local_day = self._next_working_day(local_day)
+            cursor = self._day_start(local_day)
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time elapsed from ``start`` to ``end`` (zero when end is before start)."""
+        if end <= start:
+            return timedelta(0)
+        total = timedelta(0)
+        cursor = start.astimezone(UTC)
+        end_utc = end.astimezone(UTC)
+        local_day = cursor.astimezone(self.tz).date()
+        while cursor < end_utc:
+            day_end = self._day_start(local_day + timedelta(days=1))
+            if self.is_working_day(local_day):
+                total += min(day_end, end_utc) - cursor
+            cursor = day_end
+            local_day += timedelta(days=1)
+        return total

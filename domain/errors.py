@@ -1,0 +1,79 @@
+"""One hierarchy for every refusal of the ledger.
+
+Each error carries a machine ``code``; the API maps the three families to HTTP statuses:
+``InvalidInput`` -> 422 (with the ``field``), ``NotFound`` -> 404, ``RuleViolation`` -> 409.
+Messages never contain personal data.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    code = "ledger_error"
+
+    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(LedgerError):
+    """The command is malformed or incomplete: nothing was recorded (HTTP 422)."""
+
+    code = "invalid_input"
+
+
+class MandatePreconditionMissing(InvalidInput):
+    """A precondition of Art. 4.6 for signing a mandate is not met."""
+
+    code = "mandate_precondition_missing"
+
+
+class LateReasonRequired(InvalidInput):
+    code = "late_reason_required"
+
+
+class NotFound(LedgerError):
+    code = "not_found"
+
+
+class RuleViolation(LedgerError):
+    """The command is well formed but a business rule forbids it (HTTP 409)."""
+
+    code = "rule_violation"
+
+
+class MandateRequired(RuleViolation):
+    code = "mandate_required"
+
+
+class MandateRevoked(RuleViolation):
+    code = "mandate_revoked"
+
+
+class MandateExpired(RuleViolation):
+    code = "mandate_expired"
+
+
+class MandateOutOfScope(RuleViolation):
+    code = "mandate_out_of_scope"
+
+
+class RequestResolved(RuleViolation):
+    code = "request_resolved"
+
+
+class PersonalDataDestroyedError(RuleViolation):
+    code = "personal_data_destroyed"
+
+
+class BreachStateError(RuleViolation):
+    code = "breach_state"
+
+
+class VersionConflict(RuleViolation):
+    """Someone else changed the aggregate since the caller read it."""
+
+    code = "version_conflict"

@@ -1,0 +1,232 @@
+"""A mandate (Art. 4.6): the user's signed, scoped and revocable authority to act in their name."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, cast
+from uuid import UUID, uuid4
+
+from domain.common import (
+    Actor,
+    LedgerAggregate,
+    ScopeKind,
+    SealedEvent,
+    require_aware,
+    require_not_after,
+    require_text,
+)
+from domain.errors import (
+    InvalidInput,
+    MandateExpired,
+    MandateOutOfScope,
+    MandatePreconditionMissing,
+    MandateRevoked,
+)
+from domain.policy import Policy, add_months, mandate_data_due_at
+from domain.request import validate_person
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class MandateStatus(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class RevocationChannel(StrEnum):
+    COUNTER = "counter"
+    PHONE = "phone"
+    EMAIL = "email"
+    MAIL = "mail"
+
+
+def _missing(field: str, what: str) -> MandatePreconditionMissing:
+    return MandatePreconditionMissing(f"mandate precondition missing: {what}", field=field)
+
+
+def validate_scopes(scopes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not scopes:
+        raise _missing("scopes", "at least one partner scope")
+    cleaned: list[dict[str, Any]] = []
+    for i, scope in enumerate(scopes):
+        partner, kinds = scope.get("partner"), scope.get("kinds")
+        if not isinstance(partner, str) or not partner:
+            raise _missing(f"scopes[{i}].partner", "the partner the scope covers")
+        if not isinstance(kinds, list) or not kinds:
+            raise _missing(f"scopes[{i}].kinds", "the kinds of action the scope covers")
+        for kind in kinds:
+            if kind not in ScopeKind.__members__.values():
+                raise InvalidInput("kinds are act_on_behalf or data_communication",
+                                   field=f"scopes[{i}].kinds")  # fmt: skip
+        cleaned.append({"partner": partner, "kinds": sorted(set(kinds))})
+    return cleaned
+
+
+class Mandate(LedgerAggregate):
+    def __init__(self, structure_id: UUID, envelope_id: UUID, mandatary: str,
+                 scopes: list[dict[str, Any]], valid_until: datetime, data_due_at: datetime) -> None:  # fmt: skip
+        self.structure_id = structure_id
+        self.envelope_id = envelope_id
+        self.mandatary = mandatary
+        self.scopes = scopes
+        self.valid_until = valid_until
+        self.data_due_at = data_due_at
+        self.mandant: dict[str, str] | None = None
+        self.revoked_at: datetime | None = None
+        self.expired_at: datetime | None = None
+        self.destroyed_at: datetime | None = None
+        self.uses: list[dict[str, Any]] = []
+
+    class Signed(LedgerAggregate.Created, SealedEvent):
+        personal_fields: ClassVar[tuple[str, ...]] = ("mandant",)
+        structure_id: UUID
+        envelope_id: UUID
+        mandant: dict[str, str] | None
+        mandatary: str
+        identity_verification: dict[str, Any]
+        information_notice_version: str
+        scopes: list[dict[str, Any]]
+        valid_until: datetime
+        originals: int
+        signed_document_sha256: str
+        signed_on_site: bool
+        data_due_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            cast(Mandate, aggregate).mandant = self.mandant
+
+    class Revoked(LedgerAggregate.Event):
+        requested_by: str
+        channel: str
+        reason: str
+        at: datetime
+        data_due_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            mandate = cast(Mandate, aggregate)
+            mandate.revoked_at = self.at
+            mandate.data_due_at = self.data_due_at
+
+    class Expired(LedgerAggregate.Event):
+        at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            cast(Mandate, aggregate).expired_at = self.at
+
+    class Used(LedgerAggregate.Event):
+        request_id: UUID
+        partner: str
+        scope: str
+        at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            cast(Mandate, aggregate).uses.append(
+                {"request_id": self.request_id, "partner": self.partner, "scope": self.scope, "at": self.at}
+            )
+
+    class PersonalDataDestroyed(LedgerAggregate.Event):
+        envelope_id: UUID
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            mandate = cast(Mandate, aggregate)
+            mandate.destroyed_at = self.timestamp
+            mandate.mandant = None
+
+    @classmethod
+    def sign(cls, *, structure_id: UUID, mandant: dict[str, Any], identity_verification: dict[str, Any],
+             information_notice_version: str, scopes: list[dict[str, Any]], valid_until: datetime,
+             originals: int, signed_document_sha256: str, signed_on_site: bool, policy: Policy,
+             actor: Actor, now: datetime) -> Mandate:  # fmt: skip
+        """Refuses with the first missing precondition of Art. 4.6."""
+        verification = cls._check_identity(identity_verification, now)
+        if not isinstance(information_notice_version, str) or not information_notice_version.strip():
+            raise _missing("information_notice.version", "the information notice given to the user")
+        cleaned_scopes = validate_scopes(scopes)
+        require_aware(valid_until, "valid_until")
+        if valid_until <= now:
+            raise _missing("valid_until", "a validity end in the future")
+        if valid_until > add_months(now, policy.mandate_max_months):
+            raise MandatePreconditionMissing(
+                f"a mandate lasts at most {policy.mandate_max_months} months", field="valid_until")
+        if not isinstance(originals, int) or originals < policy.mandate_required_originals:
+            raise _missing("originals", "one original for each party")
+        if not isinstance(signed_document_sha256, str) or not _SHA256.match(signed_document_sha256):
+            raise _missing("signed_document_sha256", "the SHA-256 of the signed document")
+        if signed_on_site is not True:
+            raise _missing("signed_on_site", "signature on site by mandant and mandatary")
+        return cls._create(
+            cls.Signed, id=uuid4(), timestamp=now, actor=actor, structure_id=structure_id,
+            envelope_id=uuid4(), mandant=validate_person(mandant, "mandant"), mandatary=actor.name,
+            identity_verification=verification,
+            information_notice_version=information_notice_version, scopes=cleaned_scopes,
+            valid_until=valid_until, originals=originals,
+            signed_document_sha256=signed_document_sha256, signed_on_site=True,
+            data_due_at=mandate_data_due_at(policy, valid_until),
+        )  # fmt: skip
+
+    @staticmethod
+    def _check_identity(verification: dict[str, Any], now: datetime) -> dict[str, Any]:
+        document_type = verification.get("document_type") if isinstance(verification, dict) else None
+        if not isinstance(document_type, str) or not document_type.strip():
+            raise _missing("identity_verification.document_type", "the identity document checked")
+        verified_at = verification.get("verified_at")
+        if not isinstance(verified_at, datetime):
+            raise _missing("identity_verification.verified_at", "when the identity was verified")
+        require_not_after(verified_at, now, "identity_verification.verified_at")
+        return {"document_type": document_type, "verified_at": verified_at}
+
+    def status(self, now: datetime) -> MandateStatus:
+        if self.revoked_at is not None:
+            return MandateStatus.REVOKED
+        if self.expired_at is not None or now >= self.valid_until:
+            return MandateStatus.EXPIRED
+        return MandateStatus.ACTIVE
+
+    def covers(self, partner: str, scope: ScopeKind) -> bool:
+        return any(s["partner"] == partner and scope.value in s["kinds"] for s in self.scopes)
+
+    def check_can_act(self, partner: str, scope: ScopeKind, now: datetime) -> None:
+        status = self.status(now)
+        if status == MandateStatus.REVOKED:
+            raise MandateRevoked("the mandate was revoked")
+        if status == MandateStatus.EXPIRED:
+            raise MandateExpired("the mandate has expired")
+        if not self.covers(partner, scope):
+            raise MandateOutOfScope("the mandate does not cover this partner and scope")
+
+    def revoke(self, *, requested_by: str, channel: RevocationChannel, reason: str, at: datetime,
+               policy: Policy, actor: Actor, now: datetime) -> bool:  # fmt: skip
+        """Effective at once; revoking a revoked mandate changes nothing and returns ``False``."""
+        if self.revoked_at is not None:
+            return False
+        require_not_after(at, now, "at")
+        ended_at = min(at, self.valid_until)
+        self.trigger_event(self.Revoked, timestamp=now, actor=actor,
+                           requested_by=require_text(requested_by, "requested_by", 200),
+                           channel=channel.value, reason=require_text(reason, "reason", 500), at=at,
+                           data_due_at=mandate_data_due_at(policy, ended_at))  # fmt: skip
+        return True
+
+    def expire(self, *, actor: Actor, now: datetime) -> bool:
+        if self.status(now) != MandateStatus.EXPIRED or self.expired_at is not None:
+            return False
+        self.trigger_event(self.Expired, timestamp=now, actor=actor, at=self.valid_until)
+        return True
+
+    def record_use(self, request_id: UUID, partner: str, scope: ScopeKind, at: datetime, *,
+                   actor: Actor, now: datetime) -> None:  # fmt: skip
+        self.check_can_act(partner, scope, at)
+        self.check_can_act(partner, scope, now)
+        self.trigger_event(self.Used, timestamp=now, actor=actor, request_id=request_id,
+                           partner=partner, scope=scope.value, at=at)  # fmt: skip
+
+    def destroy_personal_data(self, reason: str, *, actor: Actor, now: datetime) -> bool:
+        if self.destroyed_at is not None:
+            return False
+        self.trigger_event(self.PersonalDataDestroyed, timestamp=now, actor=actor,
+                           envelope_id=self.envelope_id, reason=reason)  # fmt: skip
+        return True

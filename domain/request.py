@@ -1,0 +1,297 @@
+"""A citizen's request to a France Services counter, from receipt to resolution."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, cast
+from uuid import UUID, uuid4
+
+from domain.common import (
+    Actor,
+    Channel,
+    LedgerAggregate,
+    Mission,
+    ScopeKind,
+    SealedEvent,
+    require_not_after,
+    require_text,
+)
+from domain.errors import InvalidInput, PersonalDataDestroyedError, RequestResolved, RuleViolation
+
+USER_REQUIRED = ("first_name", "last_name")
+USER_MAX_FIELDS = 20
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+
+
+class Outcome(StrEnum):
+    SOLVED = "solved"
+    PARTIALLY_SOLVED = "partially_solved"
+    REDIRECTED = "redirected"
+    NOT_SOLVED = "not_solved"
+    ABANDONED = "abandoned"
+
+
+class DestructionReason(StrEnum):
+    PROCEDURE_RESOLVED = "procedure_resolved"
+    RETENTION_EXPIRED = "retention_expired"
+    DATA_SUBJECT_REQUEST = "data_subject_request"
+
+
+def validate_person(data: dict[str, Any], field: str) -> dict[str, str]:
+    """Personal data of one person: names required, short string values only."""
+    if not isinstance(data, dict) or len(data) > USER_MAX_FIELDS:
+        raise InvalidInput(f"{field} must be an object of at most {USER_MAX_FIELDS} fields", field=field)
+    for name in USER_REQUIRED:
+        require_text(data.get(name, ""), f"{field}.{name}", 200)
+    for key, value in data.items():
+        if not isinstance(value, str) or len(value) > 500:
+            raise InvalidInput("personal fields are strings of at most 500 characters",
+                               field=f"{field}.{key}")  # fmt: skip
+    return dict(data)
+
+
+class Request(LedgerAggregate):
+    def __init__(self, structure_id: UUID, channel: str, partner: str, mission: str, theme: str,
+                 received_at: datetime, envelope_id: UUID, due_at: datetime | None,
+                 rule_version: str) -> None:  # fmt: skip
+        self.structure_id = structure_id
+        self.channel = channel
+        self.partner = partner
+        self.mission = mission
+        self.theme = theme
+        self.received_at = received_at
+        self.envelope_id = envelope_id
+        self.due_at = due_at
+        self.rule_version = rule_version
+        self.status = Status.OPEN
+        self.adviser: str | None = None
+        self.first_response_at: datetime | None = None
+        self.resolved_at: datetime | None = None
+        self.outcome: str | None = None
+        self.destroyed_at: datetime | None = None
+        self.destruction_reason: str | None = None
+        self.user: dict[str, str] | None = None
+        self.responses: list[dict[str, Any]] = []
+        self.escalations: list[dict[str, Any]] = []
+        self.actions: list[dict[str, Any]] = []
+        self.data_due_at: datetime = received_at
+
+    class Event(LedgerAggregate.Event):
+        data_due_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            request = cast(Request, aggregate)
+            request.data_due_at = self.data_due_at
+            self.apply_to(request)
+
+        def apply_to(self, request: Request) -> None:
+            pass
+
+    class Opened(LedgerAggregate.Created, SealedEvent):
+        personal_fields: ClassVar[tuple[str, ...]] = ("user",)
+        structure_id: UUID
+        channel: str
+        partner: str
+        mission: str
+        theme: str
+        received_at: datetime
+        envelope_id: UUID
+        user: dict[str, str] | None
+        due_at: datetime | None
+        rule_version: str
+        data_due_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            request = cast(Request, aggregate)
+            request.user = self.user
+            request.data_due_at = self.data_due_at
+
+    class AdviserAssigned(Event):
+        adviser: str
+
+        def apply_to(self, request: Request) -> None:
+            request.adviser = self.adviser
+
+    class Responded(Event, SealedEvent):
+        personal_fields: ClassVar[tuple[str, ...]] = ("summary",)
+        envelope_id: UUID
+        at: datetime
+        summary: str | None
+
+        def apply_to(self, request: Request) -> None:
+            request.responses.append({"at": self.at, "summary": self.summary})
+            if request.first_response_at is None:
+                request.first_response_at = self.at
+            if request.status == Status.OPEN:
+                request.status = Status.ANSWERED
+
+    class Escalated(Event, SealedEvent):
+        personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
+        envelope_id: UUID
+        partner: str
+        at: datetime
+        reason: str | None
+
+        def apply_to(self, request: Request) -> None:
+            request.escalations.append({"partner": self.partner, "at": self.at, "answered_at": None})
+            request.status = Status.ESCALATED
+
+    class PartnerAnswered(Event, SealedEvent):
+        personal_fields: ClassVar[tuple[str, ...]] = ("summary",)
+        envelope_id: UUID
+        partner: str
+        at: datetime
+        summary: str | None
+
+        def apply_to(self, request: Request) -> None:
+            for escalation in request.escalations:
+                if escalation["partner"] == self.partner and escalation["answered_at"] is None:
+                    escalation["answered_at"] = self.at
+            request.status = Status.ANSWERED
+
+    class ActedOnBehalf(Event):
+        mandate_id: UUID
+        partner: str
+        scope: str
+        procedure: str
+        at: datetime
+
+        def apply_to(self, request: Request) -> None:
+            request.actions.append({"mandate_id": self.mandate_id, "partner": self.partner,
+                                    "scope": self.scope, "procedure": self.procedure, "at": self.at})  # fmt: skip
+
+    class Resolved(Event):
+        outcome: str
+        at: datetime
+
+        def apply_to(self, request: Request) -> None:
+            request.status = Status.RESOLVED
+            request.outcome = self.outcome
+            request.resolved_at = self.at
+
+    class Reopened(Event):
+        at: datetime
+        reason: str
+
+        def apply_to(self, request: Request) -> None:
+            request.status = Status.ANSWERED if request.first_response_at else Status.OPEN
+            request.resolved_at = None
+            request.outcome = None
+
+    class PersonalDataDestroyed(Event):
+        envelope_id: UUID
+        reason: str
+
+        def apply_to(self, request: Request) -> None:
+            request.destroyed_at = self.timestamp
+            request.destruction_reason = self.reason
+            request.user = None
+            for response in request.responses:
+                response["summary"] = None
+
+    # Commands. ``data_due_at`` is decided by the Ledger (retention policy) and recorded.
+
+    @classmethod
+    def open(cls, *, structure_id: UUID, channel: Channel, partner: str, mission: Mission,
+             theme: str, received_at: datetime, user: dict[str, Any], due_at: datetime | None,
+             rule_version: str, data_due_at: datetime, actor: Actor, now: datetime) -> Request:  # fmt: skip
+        require_not_after(received_at, now, "received_at")
+        return cls._create(
+            cls.Opened, id=uuid4(), timestamp=now, actor=actor, structure_id=structure_id,
+            channel=channel.value, partner=partner, mission=mission.value,
+            theme=require_text(theme, "theme", 200), received_at=received_at,
+            envelope_id=uuid4(), user=validate_person(user, "user"), due_at=due_at,
+            rule_version=rule_version, data_due_at=data_due_at,
+        )  # fmt: skip
+
+    def _check_open(self) -> None:
+        if self.destroyed_at is not None:
+            raise PersonalDataDestroyedError("the personal data of this request were destroyed")
+        if self.status == Status.RESOLVED:
+            raise RequestResolved("the request is resolved; reopen it first")
+
+    def _check_time(self, at: datetime, now: datetime) -> None:
+        require_not_after(at, now, "at")
+        if at < self.received_at:
+            raise InvalidInput("at cannot be before the request was received", field="at")
+
+    def assign(self, adviser: str, *, data_due_at: datetime, actor: Actor, now: datetime) -> None:
+        self._check_open()
+        self.trigger_event(self.AdviserAssigned, timestamp=now, actor=actor,
+                           adviser=require_text(adviser, "adviser", 200), data_due_at=data_due_at)  # fmt: skip
+
+    def respond(self, at: datetime, summary: str, *, data_due_at: datetime, actor: Actor,
+                now: datetime) -> None:  # fmt: skip
+        self._check_open()
+        self._check_time(at, now)
+        self.trigger_event(self.Responded, timestamp=now, actor=actor, envelope_id=self.envelope_id,
+                           at=at, summary=require_text(summary, "summary"), data_due_at=data_due_at)  # fmt: skip
+
+    def escalate(self, partner: str, reason: str, at: datetime, *, data_due_at: datetime,
+                 actor: Actor, now: datetime) -> None:  # fmt: skip
+        self._check_open()
+        self._check_time(at, now)
+        self.trigger_event(self.Escalated, timestamp=now, actor=actor, envelope_id=self.envelope_id,
+                           partner=partner, at=at, reason=require_text(reason, "reason"),
+                           data_due_at=data_due_at)  # fmt: skip
+
+    def record_partner_answer(self, partner: str, summary: str, at: datetime, *,
+                              data_due_at: datetime, actor: Actor, now: datetime) -> None:  # fmt: skip
+        self._check_open()
+        self._check_time(at, now)
+        if not any(e["partner"] == partner and e["answered_at"] is None for e in self.escalations):
+            raise RuleViolation("no open escalation to this partner", field="partner",
+                                code="no_open_escalation")  # fmt: skip
+        self.trigger_event(self.PartnerAnswered, timestamp=now, actor=actor,
+                           envelope_id=self.envelope_id, partner=partner, at=at,
+                           summary=require_text(summary, "summary"), data_due_at=data_due_at)  # fmt: skip
+
+    def record_action(self, mandate_id: UUID, partner: str, scope: ScopeKind, procedure: str,
+                      at: datetime, *, data_due_at: datetime, actor: Actor, now: datetime) -> None:  # fmt: skip
+        self._check_open()
+        self._check_time(at, now)
+        self.trigger_event(self.ActedOnBehalf, timestamp=now, actor=actor, mandate_id=mandate_id,
+                           partner=partner, scope=scope.value,
+                           procedure=require_text(procedure, "procedure", 200), at=at,
+                           data_due_at=data_due_at)  # fmt: skip
+
+    def resolve(self, outcome: Outcome, at: datetime, *, data_due_at: datetime, actor: Actor,
+                now: datetime) -> None:  # fmt: skip
+        self._check_open()
+        self._check_time(at, now)
+        self.trigger_event(self.Resolved, timestamp=now, actor=actor, outcome=outcome.value, at=at,
+                           data_due_at=data_due_at)  # fmt: skip
+
+    def reopen(self, reason: str, at: datetime, *, data_due_at: datetime, actor: Actor,
+               now: datetime) -> None:  # fmt: skip
+        if self.status != Status.RESOLVED:
+            raise RuleViolation("only a resolved request can be reopened", code="request_not_resolved")
+        if self.destroyed_at is not None:
+            raise PersonalDataDestroyedError("the personal data of this request were destroyed")
+        self._check_time(at, now)
+        self.trigger_event(self.Reopened, timestamp=now, actor=actor, at=at,
+                           reason=require_text(reason, "reason", 500), data_due_at=data_due_at)  # fmt: skip
+
+    def destroy_personal_data(self, reason: DestructionReason, *, actor: Actor, now: datetime) -> bool:
+        """Records the destruction; ``False`` (and no event) when already destroyed."""
+        if self.destroyed_at is not None:
+            return False
+        self.trigger_event(self.PersonalDataDestroyed, timestamp=now, actor=actor,
+                           envelope_id=self.envelope_id, reason=reason.value,
+                           data_due_at=self.data_due_at)  # fmt: skip
+        return True
+
+    @property
+    def last_activity_at(self) -> datetime:
+        return self.modified_on
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status == Status.RESOLVED

@@ -1,0 +1,141 @@
+"""A France Services structure: its department (time zone, holidays) and weekly timetable."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from domain.calendar import BusinessCalendar, validate_department
+from domain.common import Actor, LedgerAggregate, Partner, require_aware, require_text
+from domain.errors import InvalidInput, RuleViolation
+
+MIN_WEEKLY_HOURS = 24.0
+MIN_OPEN_DAYS = 5
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def structure_uuid(code: str) -> UUID:
+    """Structures are named by their code; the aggregate id derives from it."""
+    return uuid5(NAMESPACE_URL, f"france-services:structure:{code}")
+
+
+@dataclass(frozen=True)
+class Conformity:
+    weekly_hours: float
+    open_days: int
+    meets_minimum: bool
+
+
+def _minutes(hhmm: str) -> int:
+    return int(hhmm[:2]) * 60 + int(hhmm[3:])
+
+
+def validate_timetable(slots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each slot is {weekday 1-7, opens "HH:MM", closes "HH:MM"}; slots of a day never overlap."""
+    cleaned = []
+    for i, slot in enumerate(slots):
+        weekday, opens, closes = slot.get("weekday"), slot.get("opens"), slot.get("closes")
+        where = f"timetable[{i}]"
+        if not isinstance(weekday, int) or not 1 <= weekday <= 7:
+            raise InvalidInput("weekday must be 1 (Monday) to 7 (Sunday)", field=f"{where}.weekday")
+        for name, value in (("opens", opens), ("closes", closes)):
+            if not isinstance(value, str) or not _HHMM.match(value):
+                raise InvalidInput(f"{name} must be HH:MM", field=f"{where}.{name}")
+        if _minutes(cast(str, opens)) >= _minutes(cast(str, closes)):
+            raise InvalidInput("a slot must close after it opens", field=f"{where}.closes")
+        cleaned.append({"weekday": weekday, "opens": opens, "closes": closes})
+    cleaned.sort(key=lambda s: (s["weekday"], s["opens"]))
+    for before, after in zip(cleaned, cleaned[1:], strict=False):
+        if before["weekday"] == after["weekday"] and after["opens"] < before["closes"]:
+            raise InvalidInput("slots of one day overlap", field="timetable")
+    return cleaned
+
+
+def conformity_of(timetable: list[dict[str, Any]]) -> Conformity:
+    """Art. 4.2: at least 24 hours a week over at least 5 days."""
+    minutes = sum(_minutes(s["closes"]) - _minutes(s["opens"]) for s in timetable)
+    days = len({s["weekday"] for s in timetable})
+    hours = round(minutes / 60, 2)
+    return Conformity(hours, days, hours >= MIN_WEEKLY_HOURS and days >= MIN_OPEN_DAYS)
+
+
+class Structure(LedgerAggregate):
+    def __init__(
+        self, code: str, name: str, department: str, whit_monday_worked: bool, local_partners: list[str]
+    ) -> None:
+        self.code = code
+        self.local_partners = local_partners
+        self.name = name
+        self.department = department
+        self.whit_monday_worked = whit_monday_worked
+        self.timetables: list[tuple[datetime, list[dict[str, Any]]]] = []
+
+    class Registered(LedgerAggregate.Created):
+        code: str
+        name: str
+        department: str
+        whit_monday_worked: bool
+        local_partners: list[str]
+        timetable: list[dict[str, Any]]
+
+        def apply(self, aggregate: Any) -> None:
+            cast(Structure, aggregate).timetables.append((self.timestamp, self.timetable))
+
+    class TimetableChanged(LedgerAggregate.Event):
+        timetable: list[dict[str, Any]]
+        effective_from: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            timetables = cast(Structure, aggregate).timetables
+            timetables.append((self.effective_from, self.timetable))
+            timetables.sort(key=lambda entry: entry[0])
+
+    @classmethod
+    def register(
+        cls, *, code: str, name: str, department: str, timetable: list[dict[str, Any]],
+        whit_monday_worked: bool = False, local_partners: list[str] | None = None,
+        actor: Actor, now: datetime,
+    ) -> Structure:  # fmt: skip
+        if not isinstance(code, str) or not _CODE.match(code):
+            raise InvalidInput("id must be 1-63 lowercase letters, digits, - or _", field="id")
+        local_partners = list(local_partners or [])
+        for i, partner in enumerate(local_partners):
+            if not isinstance(partner, str) or not _CODE.match(partner):
+                raise InvalidInput("a local partner id is a short code", field=f"local_partners[{i}]")
+        return cls._create(
+            cls.Registered, id=structure_uuid(code), timestamp=now, actor=actor, code=code,
+            name=require_text(name, "name", 200), department=validate_department(department),
+            whit_monday_worked=whit_monday_worked, local_partners=local_partners,
+            timetable=validate_timetable(timetable),
+        )  # fmt: skip
+
+    def change_timetable(
+        self, timetable: list[dict[str, Any]], effective_from: datetime, actor: Actor, now: datetime
+    ) -> None:
+        """Changes are announced in advance (Art. 4.2): they take effect now or later."""
+        if require_aware(effective_from, "effective_from") < now:
+            raise RuleViolation("a timetable change cannot take effect in the past",
+                                field="effective_from", code="timetable_change_in_past")  # fmt: skip
+        self.trigger_event(self.TimetableChanged, timestamp=now, actor=actor,
+                           timetable=validate_timetable(timetable), effective_from=effective_from)  # fmt: skip
+
+    def timetable_at(self, instant: datetime) -> list[dict[str, Any]]:
+        current = self.timetables[0][1]
+        for effective_from, timetable in self.timetables:
+            if effective_from <= instant:
+                current = timetable
+        return current
+
+    def conformity(self, at: datetime) -> Conformity:
+        return conformity_of(self.timetable_at(at))
+
+    def accepts_partner(self, partner: str) -> bool:
+        return partner in Partner.__members__.values() or partner in self.local_partners
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(self.department, self.whit_monday_worked)

@@ -1,0 +1,86 @@
+"""Sealing of personal fields: each envelope has its own AES-256-GCM key, held by the store.
+
+Events name their personal fields (``personal_fields``) and carry the ``envelope_id``. The
+mapper encrypts each such field alone, so everything else of the event stays readable; the
+associated data binds a ciphertext to its envelope, event type and field. When the key is gone
+(destroyed) or the mapper has no key access at all (projections), the field comes back ``None``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from typing import Any, Protocol
+from uuid import UUID
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import get_topic
+
+SEALED = "__sealed__"
+NONCE_BYTES = 12
+
+
+class KeyReader(Protocol):
+    def get_key(self, envelope_id: UUID) -> bytes | None: ...
+
+
+class EnvelopeUnavailable(RuntimeError):
+    """Sealing was asked for an envelope whose key does not exist (never made, or destroyed)."""
+
+
+def new_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def _aad(envelope_id: UUID, topic: str, field: str) -> bytes:
+    return f"{envelope_id.hex}|{topic}|{field}".encode()
+
+
+def seal(key: bytes, value: Any, aad: bytes) -> dict[str, str]:
+    nonce = os.urandom(NONCE_BYTES)
+    plaintext = json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+    ciphertext = AESGCM(key).encrypt(nonce, plaintext, aad)
+    return {SEALED: base64.b64encode(nonce + ciphertext).decode("ascii")}
+
+
+def unseal(key: bytes, sealed: dict[str, str], aad: bytes) -> Any:
+    blob = base64.b64decode(sealed[SEALED])
+    plaintext = AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+    return json.loads(plaintext)
+
+
+class SealingMapper(Mapper[UUID]):
+    seals_personal_data = True
+    keys: KeyReader | None = None
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        fields: tuple[str, ...] = getattr(type(domain_event), "personal_fields", ())
+        if not fields:
+            return super().to_stored_event(domain_event)
+        envelope_id: UUID = domain_event.envelope_id
+        key = self.keys.get_key(envelope_id) if self.keys is not None else None
+        if key is None:
+            raise EnvelopeUnavailable("no key for this envelope: its data cannot be recorded")
+        topic = get_topic(type(domain_event))
+        state = dict(vars(domain_event))
+        for field in fields:
+            if state[field] is not None:
+                state[field] = seal(key, state[field], _aad(envelope_id, topic, field))
+        sealed_event = object.__new__(type(domain_event))
+        object.__setattr__(sealed_event, "__dict__", state)
+        return super().to_stored_event(sealed_event)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        event = super().to_domain_event(stored_event)
+        fields: tuple[str, ...] = getattr(type(event), "personal_fields", ())
+        if not fields:
+            return event
+        key = self.keys.get_key(event.envelope_id) if self.keys is not None else None
+        for field in fields:
+            value = event.__dict__[field]
+            if isinstance(value, dict) and SEALED in value:
+                aad = _aad(event.envelope_id, stored_event.topic, field)
+                event.__dict__[field] = None if key is None else unseal(key, value, aad)
+        return event

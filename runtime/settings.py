@@ -1,0 +1,81 @@
+"""The one reader of the environment (prefix ``LEDGER_``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.policy import Policy, RiskLevel
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/ledger.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", frozen=True)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    postgres_pool_size: int = Field(default=5, ge=1)
+    response_working_hours: float = Field(default=72.0, gt=0)
+    mandate_max_months: int = Field(default=12, ge=1, le=120)
+    breach_notification_hours: float = Field(default=72.0, gt=0)
+    breach_notification_threshold: RiskLevel = RiskLevel.RISK
+    request_resolved_grace_days: int = Field(default=0, ge=0)
+    request_inactive_months: int = Field(default=24, ge=1)
+    mandate_retention_years: int = Field(default=6, ge=1)
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("LEDGER_DATABASE_URL is sqlite:///PATH or postgresql://...")
+        return value
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgres"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    def policy(self) -> Policy:
+        return Policy(
+            response_working_hours=self.response_working_hours,
+            mandate_max_months=self.mandate_max_months,
+            breach_notification_hours=self.breach_notification_hours,
+            breach_notification_threshold=self.breach_notification_threshold,
+            request_resolved_grace=timedelta(days=self.request_resolved_grace_days),
+            request_inactive_months=self.request_inactive_months,
+            mandate_retention_years=self.mandate_retention_years,
+        )
+
+    def eventsourcing_env(self, *, create_schema: bool = False) -> dict[str, str]:
+        """The eventsourcing environment; schema creation happens only in ``ledger migrate``."""
+        env = {
+            "MAPPER_TOPIC": "runtime.sealing:SealingMapper",
+            "CREATE_TABLE": "y" if create_schema else "n",
+        }
+        if self.backend == "sqlite":
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            env |= {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.sqlite_path),
+                    "APPLICATION_RECORDER_TOPIC": "runtime.store:SQLiteLedgerRecorder"}  # fmt: skip
+            return env
+        url = urlsplit(self.database_url)
+        query = dict(part.split("=", 1) for part in url.query.split("&") if "=" in part)
+        env |= {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "runtime.store:PostgresLedgerRecorder",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+            "POSTGRES_SCHEMA": query.get("schema", "public"),
+        }  # fmt: skip
+        return env

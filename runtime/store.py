@@ -1,0 +1,196 @@
+"""The event store as we use it: eventsourcing's recorders plus three things of ours.
+
+* a key vault (``envelope_keys``): one AES key per personal-data envelope. Destroying an envelope
+  deletes its key in the same transaction as its ``PersonalDataDestroyed`` event, leaves a
+  tombstone (``destroyed_envelopes``), and then scrubs what the database keeps of deleted rows;
+* the hash chain (``event_chain``), written in the same transaction as the events;
+* triggers that refuse UPDATE, DELETE (and TRUNCATE) on events, chain links and tombstones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from runtime.chain import GENESIS, links
+from runtime.sealing import new_key
+
+IMMUTABLE_TABLES = ("event_chain", "destroyed_envelopes")
+
+
+def _sqlite_ledger_ddl(events_table: str) -> list[str]:
+    statements = [
+        "CREATE TABLE IF NOT EXISTS envelope_keys (envelope_id TEXT PRIMARY KEY, "
+        "owner_id TEXT NOT NULL, key BLOB NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS destroyed_envelopes (envelope_id TEXT PRIMARY KEY, "
+        "owner_id TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS event_chain (position INTEGER PRIMARY KEY, hash BLOB NOT NULL)",
+    ]
+    for table in (events_table, *IMMUTABLE_TABLES):
+        for operation in ("UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{operation.lower()} BEFORE {operation} "
+                f"ON {table} BEGIN SELECT RAISE(ABORT, 'ledger history is immutable: "
+                f"{operation} on {table} refused'); END"
+            )
+    return statements
+
+
+class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return super().construct_create_table_statements() + _sqlite_ledger_ddl(self.events_table_name)
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        assert positions is not None
+        c.execute("SELECT hash FROM event_chain ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        rows = links(bytes(row[0]) if row else GENESIS, positions, stored_events)
+        c.executemany("INSERT INTO event_chain (position, hash) VALUES (?, ?)", rows)
+        self._destroy_keys(c, kwargs.get("destroy_envelopes", ()))
+        return positions
+
+    @staticmethod
+    def _destroy_keys(c: SQLiteCursor, envelope_ids: Sequence[UUID]) -> None:
+        if not envelope_ids:
+            return
+        c.execute("PRAGMA secure_delete = ON")
+        for envelope_id in envelope_ids:
+            c.execute("INSERT OR IGNORE INTO destroyed_envelopes SELECT envelope_id, owner_id "
+                      "FROM envelope_keys WHERE envelope_id = ?", (envelope_id.hex,))  # fmt: skip
+            c.execute("DELETE FROM envelope_keys WHERE envelope_id = ?", (envelope_id.hex,))
+
+    def create_key(self, envelope_id: UUID, owner_id: UUID) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("INSERT INTO envelope_keys (envelope_id, owner_id, key) VALUES (?, ?, ?)",
+                      (envelope_id.hex, owner_id.hex, new_key()))  # fmt: skip
+
+    def get_key(self, envelope_id: UUID) -> bytes | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT key FROM envelope_keys WHERE envelope_id = ?", (envelope_id.hex,))
+            row = c.fetchone()
+        return bytes(row[0]) if row else None
+
+    def owner_of(self, envelope_id: UUID) -> UUID | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT owner_id FROM envelope_keys WHERE envelope_id = ? UNION ALL "
+                      "SELECT owner_id FROM destroyed_envelopes WHERE envelope_id = ?",
+                      (envelope_id.hex, envelope_id.hex))  # fmt: skip
+            row = c.fetchone()
+        return UUID(row[0]) if row else None
+
+    def scrub(self) -> None:
+        """Copies the WAL into the database and truncates it: no old page keeps a deleted key."""
+        with self.datastore.get_connection(commit=True) as conn:
+            conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def select_chain(self, after: int | None, limit: int) -> list[tuple[int, bytes]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, hash FROM event_chain WHERE position > ? ORDER BY position "
+                      "LIMIT ?", (after or 0, limit))  # fmt: skip
+            return [(row[0], bytes(row[1])) for row in c.fetchall()]
+
+    def select_after(self, after: int | None, limit: int) -> Sequence[Notification]:
+        return self.select_notifications(after or 0, limit, inclusive_of_start=False)
+
+
+def _pg_ledger_ddl(schema: str, events_table: str) -> list[Composed]:
+    ident = {"schema": Identifier(schema)}
+    statements = [
+        SQL("CREATE TABLE IF NOT EXISTS {schema}.envelope_keys (envelope_id uuid PRIMARY KEY, "
+            "owner_id uuid NOT NULL, key bytea NOT NULL)").format(**ident),
+        SQL("CREATE TABLE IF NOT EXISTS {schema}.destroyed_envelopes (envelope_id uuid PRIMARY KEY, "
+            "owner_id uuid NOT NULL)").format(**ident),
+        SQL("CREATE TABLE IF NOT EXISTS {schema}.event_chain (position bigint PRIMARY KEY, "
+            "hash bytea NOT NULL)").format(**ident),
+        SQL("CREATE OR REPLACE FUNCTION {schema}.ledger_refuse_change() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'ledger history is immutable: % on % "
+            "refused', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$"
+            ).format(**ident),
+    ]  # fmt: skip
+    for table in (events_table, *IMMUTABLE_TABLES):
+        names = {"table": Identifier(table), **ident}
+        statements += [
+            SQL("CREATE OR REPLACE TRIGGER ledger_immutable_rows BEFORE UPDATE OR DELETE ON "
+                "{schema}.{table} FOR EACH ROW EXECUTE FUNCTION {schema}.ledger_refuse_change()"
+                ).format(**names),
+            SQL("CREATE OR REPLACE TRIGGER ledger_immutable_truncate BEFORE TRUNCATE ON "
+                "{schema}.{table} FOR EACH STATEMENT EXECUTE FUNCTION "
+                "{schema}.ledger_refuse_change()").format(**names),
+        ]  # fmt: skip
+    return statements
+
+
+class PostgresLedgerRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.sql_create_statements += _pg_ledger_ddl(datastore.schema, events_table_name)
+        self._schema = Identifier(datastore.schema)
+
+    def _q(self, text: str) -> Composed:
+        return SQL(text).format(schema=self._schema)  # type: ignore[arg-type]
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> None:  # fmt: skip
+        for envelope_id in kwargs.get("destroy_envelopes", ()):
+            curs.execute(self._q("INSERT INTO {schema}.destroyed_envelopes SELECT envelope_id, owner_id "
+                                 "FROM {schema}.envelope_keys WHERE envelope_id = %s "
+                                 "ON CONFLICT DO NOTHING"), (envelope_id,))  # fmt: skip
+            curs.execute(self._q("DELETE FROM {schema}.envelope_keys WHERE envelope_id = %s"), (envelope_id,))
+
+    def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                                       **kwargs: Any) -> Sequence[int] | None:  # fmt: skip
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert positions is not None
+        curs.execute(self._q("SELECT hash FROM {schema}.event_chain ORDER BY position DESC LIMIT 1"))
+        row = curs.fetchone()
+        rows = links(bytes(row["hash"]) if row else GENESIS, positions, stored_events)
+        curs.executemany(self._q("INSERT INTO {schema}.event_chain (position, hash) VALUES (%s, %s)"), rows)
+        return positions
+
+    def create_key(self, envelope_id: UUID, owner_id: UUID) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._q("INSERT INTO {schema}.envelope_keys (envelope_id, owner_id, key) "
+                                 "VALUES (%s, %s, %s)"), (envelope_id, owner_id, new_key()))  # fmt: skip
+
+    def get_key(self, envelope_id: UUID) -> bytes | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._q("SELECT key FROM {schema}.envelope_keys WHERE envelope_id = %s"),
+                         (envelope_id,), prepare=True)  # fmt: skip
+            row = curs.fetchone()
+        return bytes(row["key"]) if row else None
+
+    def owner_of(self, envelope_id: UUID) -> UUID | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._q("SELECT owner_id FROM {schema}.envelope_keys WHERE envelope_id = %s "
+                                 "UNION ALL SELECT owner_id FROM {schema}.destroyed_envelopes "
+                                 "WHERE envelope_id = %s"), (envelope_id, envelope_id))  # fmt: skip
+            row = curs.fetchone()
+        return UUID(str(row["owner_id"])) if row else None
+
+    def scrub(self) -> None:
+        """VACUUM removes the dead key tuples so no row version keeps a deleted key."""
+        with self.datastore.get_connection() as conn:
+            conn.execute(self._q("VACUUM {schema}.envelope_keys"))
+
+    def select_chain(self, after: int | None, limit: int) -> list[tuple[int, bytes]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._q("SELECT position, hash FROM {schema}.event_chain WHERE position > %s "
+                                 "ORDER BY position LIMIT %s"), (after or 0, limit))  # fmt: skip
+            return [(row["position"], bytes(row["hash"])) for row in curs.fetchall()]
+
+    def select_after(self, after: int | None, limit: int) -> Sequence[Notification]:
+        return self.select_notifications(after or 0, limit, inclusive_of_start=False)

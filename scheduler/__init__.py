@@ -1,0 +1,1 @@
+"""Scheduled jobs (APScheduler) that read views and answer with Ledger commands."""
