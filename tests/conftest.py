@@ -1,0 +1,79 @@
+"""Fixtures: fixed instants, actors, and a real store on SQLite and on PostgreSQL.
+
+PostgreSQL tests skip with a reason when no server answers, except under ``CI=true`` where
+they fail: CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from domain.application import Ledger
+from domain.common import Actor
+from runtime.settings import Settings
+from runtime.wiring import migrate, open_ledger
+
+PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+ADVISER = Actor(name="adviser-ana", role="adviser")
+ADMIN = Actor(name="admin-paul", role="admin")
+DPO = Actor(name="dpo-lea", role="dpo")
+WEEKDAYS_9_TO_14 = [{"weekday": d, "opens": "09:00", "closes": "14:00"} for d in range(1, 6)]
+
+
+def _postgres_unavailable() -> str | None:
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=3):
+            return None
+    except psycopg.OperationalError as error:
+        return f"no PostgreSQL server answers at {PG_URL}: {str(error).strip()[:120]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    reason = _postgres_unavailable()
+    if reason is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true requires PostgreSQL: {reason}")
+        pytest.skip(reason)
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings on a fresh, migrated store of each backend."""
+    if request.param == "sqlite":
+        configured = Settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}")
+        migrate(configured)
+        yield configured
+        return
+    base = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    configured = Settings(database_url=f"{base}?schema={schema}")
+    migrate(configured)
+    try:
+        yield configured
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def ledger(settings: Settings) -> Iterator[Ledger]:
+    opened = open_ledger(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def structure(ledger: Ledger) -> str:
+    ledger.register_structure(code="montauban", name="France Services Montauban", department="82",
+                              timetable=WEEKDAYS_9_TO_14, actor=ADMIN, now=NOW)  # fmt: skip
+    return "montauban"
