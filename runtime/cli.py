@@ -1,0 +1,96 @@
+"""The ``ledger`` command: one entry point for schema, verification, demo data and serving."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from runtime.logs import configure_logging
+from runtime.settings import Settings
+
+
+def _now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise SystemExit("--now needs a time-zone offset, e.g. 2026-11-26T10:00:00+01:00")
+    return parsed
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    from runtime.wiring import migrate
+
+    migrate(settings)
+    print(f"schema ready on {settings.backend}")
+    return 0
+
+
+def cmd_verify(settings: Settings, _: argparse.Namespace) -> int:
+    from runtime.verify import verify_ledger
+    from runtime.wiring import open_ledger
+
+    ledger = open_ledger(settings)
+    try:
+        result = verify_ledger(ledger)
+    finally:
+        ledger.close()
+    print(json.dumps({"ok": result.ok, "verified_through": result.verified_through,
+                      "first_bad_position": result.first_bad_position,
+                      "events_checked": result.events_checked}))  # fmt: skip
+    return 0 if result.ok else 1
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from runtime.demo import load_demo
+    from runtime.wiring import open_ledger
+
+    ledger = open_ledger(settings)
+    try:
+        summary = load_demo(ledger, requests=args.requests, seed=args.seed, now=_now(args.now))
+    finally:
+        ledger.close()
+    print(json.dumps(summary))
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    print(f"OpenAPI docs: http://{args.host}:{args.port}/docs", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ledger", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="create the schema (once, before any worker starts)")
+    commands.add_parser("verify", help="recompute the hash chain; exit 1 naming the first bad position")
+    demo = commands.add_parser("demo", help="load a synthetic department")
+    demo.add_argument("--requests", type=int, default=500)
+    demo.add_argument("--seed", type=int, default=82)
+    demo.add_argument("--now", help="ISO instant with offset to load the demo as of (default: now)")
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+COMMANDS = {"migrate": cmd_migrate, "verify": cmd_verify, "demo": cmd_demo, "serve": cmd_serve}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return COMMANDS[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The ``ledger`` command on both backends: migrate, demo, verify, health."""
+
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from runtime import cli
+from runtime.settings import Settings
+from runtime.verify import verify_ledger
+from runtime.wiring import open_ledger
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    return settings
+
+
+def test_migrate_is_repeatable(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["migrate"]) == 0
+    assert f"schema ready on {env.backend}" in capsys.readouterr().out
+
+
+def test_demo_loads_a_department_that_verifies(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["demo", "--requests", "40", "--now", "2026-11-26T12:00:00+01:00"]) == 0
+    assert '"structures": 20, "requests": 40' in capsys.readouterr().out
+    ledger = open_ledger(env)
+    result = verify_ledger(ledger)
+    assert result.ok and result.events_checked > 100
+    assert ledger.get_structure("moissac").department == "82"
+    ledger.close()
+    assert cli.main(["verify"]) == 0
+
+
+def test_demo_refuses_a_naive_now(env: Settings) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--requests", "1", "--now", datetime(2026, 1, 1).isoformat()])
+
+
+def test_health_reports_the_store(env: Settings) -> None:
+    with TestClient(create_app(env)) as client:
+        body = client.get("/v1/health").json()
+    assert body["status"] == "ok"
+    assert body["store"]["backend"] == env.backend
