@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,7 @@ from runtime.chain import GENESIS, links
 from runtime.sealing import new_key
 
 IMMUTABLE_TABLES = ("event_chain", "destroyed_envelopes")
+KEY_PARTITIONS = 64  # PostgreSQL: VACUUM FULL after a destruction rewrites 1/64 of the keys
 
 
 def _sqlite_ledger_ddl(events_table: str) -> list[str]:
@@ -111,7 +113,11 @@ def _pg_ledger_ddl(schema: str, events_table: str) -> list[Composed]:
     ident = {"schema": Identifier(schema)}
     statements = [
         SQL("CREATE TABLE IF NOT EXISTS {schema}.envelope_keys (envelope_id uuid PRIMARY KEY, "
-            "owner_id uuid NOT NULL, key bytea NOT NULL)").format(**ident),
+            "owner_id uuid NOT NULL, key bytea NOT NULL) PARTITION BY HASH (envelope_id)").format(**ident),
+        *(SQL("CREATE TABLE IF NOT EXISTS {schema}.{part} PARTITION OF {schema}.envelope_keys "
+              "FOR VALUES WITH (MODULUS {n}, REMAINDER {i})").format(
+            part=Identifier(f"envelope_keys_p{i:02d}"), n=KEY_PARTITIONS, i=i, **ident)
+          for i in range(KEY_PARTITIONS)),
         SQL("CREATE TABLE IF NOT EXISTS {schema}.destroyed_envelopes (envelope_id uuid PRIMARY KEY, "
             "owner_id uuid NOT NULL)").format(**ident),
         SQL("CREATE TABLE IF NOT EXISTS {schema}.event_chain (position bigint PRIMARY KEY, "
@@ -139,6 +145,8 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements += _pg_ledger_ddl(datastore.schema, events_table_name)
         self._schema = Identifier(datastore.schema)
+        self._lock = threading.Lock()
+        self._dirty_partitions: set[str] = set()
 
     def _q(self, text: str) -> Composed:
         return SQL(text).format(schema=self._schema)  # type: ignore[arg-type]
@@ -149,7 +157,10 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             curs.execute(self._q("INSERT INTO {schema}.destroyed_envelopes SELECT envelope_id, owner_id "
                                  "FROM {schema}.envelope_keys WHERE envelope_id = %s "
                                  "ON CONFLICT DO NOTHING"), (envelope_id,))  # fmt: skip
-            curs.execute(self._q("DELETE FROM {schema}.envelope_keys WHERE envelope_id = %s"), (envelope_id,))
+            curs.execute(self._q("DELETE FROM {schema}.envelope_keys WHERE envelope_id = %s "
+                                 "RETURNING tableoid::regclass::text AS part"), (envelope_id,))  # fmt: skip
+            with self._lock:
+                self._dirty_partitions.update(row["part"] for row in curs.fetchall())
 
     def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
                                        **kwargs: Any) -> Sequence[int] | None:  # fmt: skip
@@ -182,9 +193,13 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         return UUID(str(row["owner_id"])) if row else None
 
     def scrub(self) -> None:
-        """VACUUM removes the dead key tuples so no row version keeps a deleted key."""
+        """Rewrites each partition that lost a key: plain VACUUM would leave the bytes of a dead
+        tuple in the page's free space; VACUUM FULL writes a new file without them."""
+        with self._lock:
+            partitions, self._dirty_partitions = self._dirty_partitions, set()
         with self.datastore.get_connection() as conn:
-            conn.execute(self._q("VACUUM {schema}.envelope_keys"))
+            for partition in sorted(partitions):
+                conn.execute(SQL("VACUUM FULL {}").format(SQL(partition)))
 
     def select_chain(self, after: int | None, limit: int) -> list[tuple[int, bytes]]:
         with self.datastore.transaction(commit=False) as curs:

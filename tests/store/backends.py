@@ -1,0 +1,118 @@
+"""Raw access to the store behind the Ledger's back, as an operator or attacker would have."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.sql import SQL, Identifier
+
+from domain.application import Ledger
+from runtime.settings import Settings
+
+PG_EVENTS = "ledger_events"
+
+
+def _pg(settings: Settings) -> tuple[str, str]:
+    base, _, query = settings.database_url.partition("?schema=")
+    return base, query
+
+
+def sqlite_files(settings: Settings) -> list[Path]:
+    path = settings.sqlite_path
+    return [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+
+
+def store_contains(settings: Settings, needle: bytes) -> list[str]:
+    """Where the bytes appear: SQLite files (database, WAL, ...) or PostgreSQL rows of any table."""
+    if settings.backend == "sqlite":
+        return [p.name for p in sqlite_files(settings) if needle in p.read_bytes()]
+    base, schema = _pg(settings)
+    found = []
+    with psycopg.connect(base, autocommit=True) as conn:
+        tables = conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                              (schema,)).fetchall()  # fmt: skip
+        for (table,) in tables:
+            rows = conn.execute(SQL("SELECT * FROM {}.{}").format(Identifier(schema), Identifier(table)))
+            if any(needle in _as_bytes(value) for row in rows for value in row):
+                found.append(table)
+        found += _pg_pages_containing(conn, schema, needle)
+    return found
+
+
+def _pg_pages_containing(conn: psycopg.Connection[Any], schema: str, needle: bytes) -> list[str]:
+    """Raw pages of every relation of the schema (heap, TOAST, indexes), dead tuples included."""
+    conn.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+    conn.execute("CHECKPOINT")
+    relations = conn.execute(
+        "SELECT c.oid::regclass::text, pg_relation_size(c.oid) / current_setting('block_size')::int "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname IN (%s, 'pg_toast') AND c.relkind IN ('r', 't', 'i') "
+        "AND (n.nspname = %s OR c.oid IN (SELECT reltoastrelid FROM pg_class c2 JOIN pg_namespace n2 "
+        "ON n2.oid = c2.relnamespace WHERE n2.nspname = %s))", (schema, schema, schema)).fetchall()
+    found = []
+    for relation, blocks in relations:
+        for block in range(blocks):
+            (page,) = conn.execute("SELECT get_raw_page(%s, %s)", (relation, block)).fetchone()  # type: ignore[misc]
+            if needle in bytes(page):
+                found.append(f"{relation} page {block}")
+    return found
+
+
+def _as_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode()
+
+
+def superuser_rewrite(settings: Settings, position: int, change: Callable[[bytes], bytes] | None) -> None:
+    """Rewrites (or, with ``change=None``, deletes) one stored event, bypassing the triggers."""
+    if settings.backend == "sqlite":
+        with sqlite3.connect(settings.sqlite_path) as conn:
+            conn.execute("DROP TRIGGER stored_events_no_update")
+            conn.execute("DROP TRIGGER stored_events_no_delete")
+            (state,) = conn.execute("SELECT state FROM stored_events WHERE rowid = ?", (position,)).fetchone()
+            if change is None:
+                conn.execute("DELETE FROM stored_events WHERE rowid = ?", (position,))
+            else:
+                conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (change(state), position))
+        return
+    base, schema = _pg(settings)
+    table = SQL("{}.{}").format(Identifier(schema), Identifier(PG_EVENTS))
+    with psycopg.connect(base) as conn:
+        conn.execute("SET session_replication_role = replica")
+        (state,) = conn.execute(SQL("SELECT state FROM {} WHERE notification_id = %s").format(table),
+                                (position,)).fetchone()  # fmt: skip
+        if change is None:
+            conn.execute(SQL("DELETE FROM {} WHERE notification_id = %s").format(table), (position,))
+        else:
+            conn.execute(SQL("UPDATE {} SET state = %s WHERE notification_id = %s").format(table),
+                         (change(state), position))  # fmt: skip
+
+
+def app_execute(ledger: Ledger, statement: str) -> None:
+    """Runs a statement on the application's own connection pool."""
+    recorder: Any = ledger.recorder
+    table = recorder.events_table_name
+    if hasattr(recorder.datastore, "schema"):
+        table = f'"{recorder.datastore.schema}".{table}'
+    with recorder.datastore.transaction(commit=True) as cursor:
+        cursor.execute(statement.format(events=table))
+
+
+def add_other_envelope_keys(settings: Settings, count: int) -> None:
+    """Live keys of other envelopes, so the destroyed key shares its pages with live ones."""
+    if settings.backend == "sqlite":
+        with sqlite3.connect(settings.sqlite_path) as conn:
+            conn.executemany("INSERT INTO envelope_keys VALUES (?, ?, randomblob(32))",
+                             [(uuid.uuid4().hex, uuid.uuid4().hex) for _ in range(count)])  # fmt: skip
+        return
+    base, schema = _pg(settings)
+    with psycopg.connect(base) as conn:
+        conn.execute(SQL("INSERT INTO {}.envelope_keys SELECT gen_random_uuid(), gen_random_uuid(), "
+                         "decode(md5(random()::text) || md5(random()::text), 'hex') "
+                         "FROM generate_series(1, %s)").format(Identifier(schema)), (count,))  # fmt: skip

@@ -1,0 +1,43 @@
+"""Destruction is real: once the key is gone, nothing in the store brings the data back."""
+
+from datetime import timedelta
+from uuid import uuid4
+
+from domain.application import Ledger
+from runtime.settings import Settings
+from tests.conftest import ADVISER, DPO, NOW
+from tests.store.backends import add_other_envelope_keys, store_contains
+from tests.store.test_ledger import open_request
+
+LATER = NOW + timedelta(hours=3)
+
+
+def test_a_destroyed_envelope_leaves_neither_data_nor_key_in_the_store(
+    ledger: Ledger, settings: Settings, structure: str
+) -> None:
+    add_other_envelope_keys(settings, 2000)
+    marker = f"Marqueur{uuid4().hex[:12]}"
+    request = open_request(ledger, structure, user={"first_name": "Jeanne", "last_name": marker})
+    ledger.respond(request.id, at=LATER, summary=f"called {marker} back", actor=ADVISER, now=LATER)
+    assert ledger.get_request(request.id).user == {"first_name": "Jeanne", "last_name": marker}
+    key = ledger.recorder.get_key(request.envelope_id)  # type: ignore[attr-defined]
+    assert key is not None and store_contains(settings, key), "the scan must see the live key"
+    assert store_contains(settings, marker.encode()) == [], "personal data are never stored in clear"
+
+    ledger.destroy_envelope(request.envelope_id, reason="procedure_resolved", actor=DPO, now=LATER)
+
+    assert store_contains(settings, key) == []
+    assert store_contains(settings, marker.encode()) == []
+    history = list(ledger.events.get(request.id))
+    assert [type(e).__qualname__ for e in history] == [
+        "Request.Opened", "Request.Responded", "Request.PersonalDataDestroyed"]  # fmt: skip
+    assert (history[0].user, history[1].summary) == (None, None)  # type: ignore[attr-defined]
+    assert history[2].reason == "procedure_resolved"  # type: ignore[attr-defined]
+    reloaded = ledger.get_request(request.id)
+    assert (reloaded.user, reloaded.destroyed_at, reloaded.theme) == (None, LATER, "rsa")
+
+
+def test_other_envelopes_survive_a_destruction(ledger: Ledger, structure: str) -> None:
+    kept, destroyed = open_request(ledger, structure), open_request(ledger, structure)
+    ledger.destroy_envelope(destroyed.envelope_id, reason="data_subject_request", actor=DPO, now=LATER)
+    assert ledger.get_request(kept.id).user is not None
