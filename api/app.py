@@ -28,7 +28,10 @@ def create_app(settings: Settings) -> FastAPI:
     def health(request: Request) -> dict[str, Any]:
         """Store reachability and the position of the log; projections arrive with issue 3."""
         position = request.app.state.ledger.recorder.max_notification_id()
-        return {"status": "ok", "store": {"backend": settings.backend, "position": position or 0},
-                "projections": {}}  # fmt: skip
+        return {
+            "status": "ok",
+            "store": {"backend": settings.backend, "position": position or 0},
+            "projections": {},
+        }
 
     return app

@@ -55,7 +55,9 @@ def _labels(values: Any, field: str) -> list[str]:
 
 
 class Breach(LedgerAggregate):
-    def __init__(self, aware_at: datetime, cnil_deadline: datetime, notification_threshold: str) -> None:
+    def __init__(
+        self, aware_at: datetime, cnil_deadline: datetime, notification_threshold: str
+    ) -> None:
         self.aware_at = aware_at
         self.cnil_deadline = cnil_deadline
         self.notification_threshold = notification_threshold
@@ -120,31 +122,52 @@ class Breach(LedgerAggregate):
             cast(Breach, aggregate).closed_at = self.at
 
     @classmethod
-    def declare(cls, *, aware_at: datetime, detected_at: datetime | None, nature: list[str],
-                description: str, data_categories: list[str], subject_categories: list[str],
-                approx_subjects: int, approx_records: int, likely_consequences: str, measures: str,
-                contact: str, policy: Policy, actor: Actor, now: datetime) -> Breach:  # fmt: skip
-        """Every GDPR 33(3) field is required; the CNIL deadline is aware_at + the configured hours."""
+    def declare(
+        cls,
+        *,
+        aware_at: datetime,
+        detected_at: datetime | None,
+        nature: list[str],
+        description: str,
+        data_categories: list[str],
+        subject_categories: list[str],
+        approx_subjects: int,
+        approx_records: int,
+        likely_consequences: str,
+        measures: str,
+        contact: str,
+        policy: Policy,
+        actor: Actor,
+        now: datetime,
+    ) -> Breach:
+        """Every GDPR 33(3) field is required; the CNIL deadline is aware_at + configured hours."""
         require_not_after(aware_at, now, "aware_at")
         detected = require_not_after(detected_at or aware_at, now, "detected_at")
         natures = _labels(nature, "nature")
         for i, value in enumerate(natures):
             if value not in Nature.__members__.values():
-                raise InvalidInput("nature is confidentiality, integrity or availability",
-                                   field=f"nature[{i}]")  # fmt: skip
+                raise InvalidInput(
+                    "nature is confidentiality, integrity or availability", field=f"nature[{i}]"
+                )
         return cls._create(
-            cls.Declared, id=uuid4(), timestamp=now, actor=actor, aware_at=aware_at,
-            detected_at=detected, nature=sorted(set(natures)),
+            cls.Declared,
+            id=uuid4(),
+            timestamp=now,
+            actor=actor,
+            aware_at=aware_at,
+            detected_at=detected,
+            nature=sorted(set(natures)),
             description=require_text(description, "description"),
             data_categories=_labels(data_categories, "data_categories"),
             subject_categories=_labels(subject_categories, "subject_categories"),
             approx_subjects=_count(approx_subjects, "approx_subjects"),
             approx_records=_count(approx_records, "approx_records"),
             likely_consequences=require_text(likely_consequences, "likely_consequences"),
-            measures=require_text(measures, "measures"), contact=require_text(contact, "contact", 500),
+            measures=require_text(measures, "measures"),
+            contact=require_text(contact, "contact", 500),
             cnil_deadline=aware_at + timedelta(hours=policy.breach_notification_hours),
             notification_threshold=policy.breach_notification_threshold.value,
-        )  # fmt: skip
+        )
 
     def _check_open(self) -> None:
         if self.closed_at is not None:
@@ -152,15 +175,28 @@ class Breach(LedgerAggregate):
 
     def assess_risk(self, level: RiskLevel, rationale: str, *, actor: Actor, now: datetime) -> None:
         self._check_open()
-        self.trigger_event(self.RiskAssessed, timestamp=now, actor=actor, level=level.value,
-                           rationale=require_text(rationale, "rationale"))  # fmt: skip
+        self.trigger_event(
+            self.RiskAssessed,
+            timestamp=now,
+            actor=actor,
+            level=level.value,
+            rationale=require_text(rationale, "rationale"),
+        )
 
     @property
     def initial_notification(self) -> dict[str, Any] | None:
         return next((n for n in self.notifications if n["phase"] == Phase.INITIAL), None)
 
-    def notify_cnil(self, phase: Phase, at: datetime, reference: str, late_reason: str | None, *,
-                    actor: Actor, now: datetime) -> None:  # fmt: skip
+    def notify_cnil(
+        self,
+        phase: Phase,
+        at: datetime,
+        reference: str,
+        late_reason: str | None,
+        *,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
         """An initial notification after the deadline must give the reasons for the delay."""
         self._check_open()
         require_not_after(at, now, "at")
@@ -168,29 +204,53 @@ class Breach(LedgerAggregate):
             raise InvalidInput("a notification cannot precede awareness", field="at")
         initial = self.initial_notification
         if phase == Phase.INITIAL and initial is not None:
-            raise BreachStateError("the initial notification was already made", code="already_notified")
+            raise BreachStateError(
+                "the initial notification was already made", code="already_notified"
+            )
         if phase == Phase.COMPLEMENTARY and initial is None:
-            raise BreachStateError("a complementary notification follows the initial one",
-                                   code="initial_notification_missing")  # fmt: skip
+            raise BreachStateError(
+                "a complementary notification follows the initial one",
+                code="initial_notification_missing",
+            )
         late = phase == Phase.INITIAL and at > self.cnil_deadline
         if late and not (late_reason and late_reason.strip()):
-            raise LateReasonRequired("notified after the deadline: the reasons for the delay are required",
-                                     field="late_reason")  # fmt: skip
-        self.trigger_event(self.CnilNotified, timestamp=now, actor=actor, phase=phase.value, at=at,
-                           reference=require_text(reference, "reference", 200), late=late,
-                           late_reason=late_reason if late else None)  # fmt: skip
+            raise LateReasonRequired(
+                "notified after the deadline: the reasons for the delay are required",
+                field="late_reason",
+            )
+        self.trigger_event(
+            self.CnilNotified,
+            timestamp=now,
+            actor=actor,
+            phase=phase.value,
+            at=at,
+            reference=require_text(reference, "reference", 200),
+            late=late,
+            late_reason=late_reason if late else None,
+        )
 
     def inform_subjects(self, at: datetime, channel: str, *, actor: Actor, now: datetime) -> None:
         self._check_open()
         require_not_after(at, now, "at")
-        self.trigger_event(self.SubjectsInformed, timestamp=now, actor=actor, at=at,
-                           channel=require_text(channel, "channel", 200))  # fmt: skip
+        self.trigger_event(
+            self.SubjectsInformed,
+            timestamp=now,
+            actor=actor,
+            at=at,
+            channel=require_text(channel, "channel", 200),
+        )
 
-    def exempt_subjects(self, ground: ExemptionGround, rationale: str, *, actor: Actor,
-                        now: datetime) -> None:  # fmt: skip
+    def exempt_subjects(
+        self, ground: ExemptionGround, rationale: str, *, actor: Actor, now: datetime
+    ) -> None:
         self._check_open()
-        self.trigger_event(self.SubjectsExempted, timestamp=now, actor=actor, ground=ground.value,
-                           rationale=require_text(rationale, "rationale"))  # fmt: skip
+        self.trigger_event(
+            self.SubjectsExempted,
+            timestamp=now,
+            actor=actor,
+            ground=ground.value,
+            rationale=require_text(rationale, "rationale"),
+        )
 
     @property
     def notification_required(self) -> bool:
@@ -205,11 +265,17 @@ class Breach(LedgerAggregate):
         if self.risk_level is None:
             raise BreachStateError("assess the risk before closing", code="risk_not_assessed")
         if self.notification_required and self.initial_notification is None:
-            raise BreachStateError("a notifiable breach must be notified to the CNIL before closing",
-                                   code="cnil_notification_missing")  # fmt: skip
-        if self.risk_level == RiskLevel.HIGH and not (self.subjects_informed_at or self.subjects_exemption):
-            raise BreachStateError("a high-risk breach needs the data subjects informed or an exemption",
-                                   code="subjects_not_informed")  # fmt: skip
+            raise BreachStateError(
+                "a notifiable breach must be notified to the CNIL before closing",
+                code="cnil_notification_missing",
+            )
+        if self.risk_level == RiskLevel.HIGH and not (
+            self.subjects_informed_at or self.subjects_exemption
+        ):
+            raise BreachStateError(
+                "a high-risk breach needs the data subjects informed or an exemption",
+                code="subjects_not_informed",
+            )
         self.trigger_event(self.Closed, timestamp=now, actor=actor, at=at)
 
     def state(self, now: datetime) -> BreachState:

@@ -35,9 +35,18 @@ _OVERSEAS_TIME_ZONES = {
     "988": "Pacific/Noumea",
 }
 _OVERSEAS_SUBDIVISIONS = {
-    "971": "971", "972": "972", "973": "973", "974": "974", "976": "976",
-    "975": "PM", "977": "BL", "978": "MF", "986": "WF", "987": "PF", "988": "NC",
-}  # fmt: skip
+    "971": "971",
+    "972": "972",
+    "973": "973",
+    "974": "974",
+    "976": "976",
+    "975": "PM",
+    "977": "BL",
+    "978": "MF",
+    "986": "WF",
+    "987": "PF",
+    "988": "NC",
+}
 _METROPOLITAN = {f"{n:02d}" for n in range(1, 96) if n != 20} | {"2A", "2B"}
 WHIT_MONDAY = "Pentecost Monday"
 
@@ -61,9 +70,13 @@ def subdivision_of(department: str) -> str | None:
 
 
 @lru_cache(maxsize=512)
-def _public_holidays(subdivision: str | None, year: int, whit_monday_worked: bool) -> frozenset[date]:
-    found = holidays.France(subdiv=subdivision, years=year)
-    return frozenset(d for d, name in found.items() if not (whit_monday_worked and name == WHIT_MONDAY))
+def _public_holidays(
+    subdivision: str | None, year: int, whit_monday_worked: bool
+) -> frozenset[date]:
+    found = holidays.country_holidays("FR", subdiv=subdivision, years=year)
+    return frozenset(
+        d for d, name in found.items() if not (whit_monday_worked and name == WHIT_MONDAY)
+    )
 
 
 @dataclass(frozen=True)

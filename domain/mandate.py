@@ -25,7 +25,7 @@ from domain.errors import (
     MandateRevoked,
 )
 from domain.policy import Policy, add_months, mandate_data_due_at
-from domain.request import validate_person
+from domain.request import DestructionReason, validate_person
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -59,15 +59,23 @@ def validate_scopes(scopes: list[dict[str, Any]]) -> list[dict[str, Any]]:
             raise _missing(f"scopes[{i}].kinds", "the kinds of action the scope covers")
         for kind in kinds:
             if kind not in ScopeKind.__members__.values():
-                raise InvalidInput("kinds are act_on_behalf or data_communication",
-                                   field=f"scopes[{i}].kinds")  # fmt: skip
+                raise InvalidInput(
+                    "kinds are act_on_behalf or data_communication", field=f"scopes[{i}].kinds"
+                )
         cleaned.append({"partner": partner, "kinds": sorted(set(kinds))})
     return cleaned
 
 
 class Mandate(LedgerAggregate):
-    def __init__(self, structure_id: UUID, envelope_id: UUID, mandatary: str,
-                 scopes: list[dict[str, Any]], valid_until: datetime, data_due_at: datetime) -> None:  # fmt: skip
+    def __init__(
+        self,
+        structure_id: UUID,
+        envelope_id: UUID,
+        mandatary: str,
+        scopes: list[dict[str, Any]],
+        valid_until: datetime,
+        data_due_at: datetime,
+    ) -> None:
         self.structure_id = structure_id
         self.envelope_id = envelope_id
         self.mandatary = mandatary
@@ -124,7 +132,12 @@ class Mandate(LedgerAggregate):
 
         def apply(self, aggregate: Any) -> None:
             cast(Mandate, aggregate).uses.append(
-                {"request_id": self.request_id, "partner": self.partner, "scope": self.scope, "at": self.at}
+                {
+                    "request_id": self.request_id,
+                    "partner": self.partner,
+                    "scope": self.scope,
+                    "at": self.at,
+                }
             )
 
     class PersonalDataDestroyed(LedgerAggregate.Event):
@@ -137,13 +150,28 @@ class Mandate(LedgerAggregate):
             mandate.mandant = None
 
     @classmethod
-    def sign(cls, *, structure_id: UUID, mandant: dict[str, Any], identity_verification: dict[str, Any],
-             information_notice_version: str, scopes: list[dict[str, Any]], valid_until: datetime,
-             originals: int, signed_document_sha256: str, signed_on_site: bool, policy: Policy,
-             actor: Actor, now: datetime) -> Mandate:  # fmt: skip
+    def sign(
+        cls,
+        *,
+        structure_id: UUID,
+        mandant: dict[str, Any],
+        identity_verification: dict[str, Any],
+        information_notice_version: str,
+        scopes: list[dict[str, Any]],
+        valid_until: datetime,
+        originals: int,
+        signed_document_sha256: str,
+        signed_on_site: bool,
+        policy: Policy,
+        actor: Actor,
+        now: datetime,
+    ) -> Mandate:
         """Refuses with the first missing precondition of Art. 4.6."""
         verification = cls._check_identity(identity_verification, now)
-        if not isinstance(information_notice_version, str) or not information_notice_version.strip():
+        if (
+            not isinstance(information_notice_version, str)
+            or not information_notice_version.strip()
+        ):
             raise _missing("information_notice.version", "the information notice given to the user")
         cleaned_scopes = validate_scopes(scopes)
         require_aware(valid_until, "valid_until")
@@ -151,7 +179,8 @@ class Mandate(LedgerAggregate):
             raise _missing("valid_until", "a validity end in the future")
         if valid_until > add_months(now, policy.mandate_max_months):
             raise MandatePreconditionMissing(
-                f"a mandate lasts at most {policy.mandate_max_months} months", field="valid_until")
+                f"a mandate lasts at most {policy.mandate_max_months} months", field="valid_until"
+            )
         if not isinstance(originals, int) or originals < policy.mandate_required_originals:
             raise _missing("originals", "one original for each party")
         if not isinstance(signed_document_sha256, str) or not _SHA256.match(signed_document_sha256):
@@ -159,18 +188,29 @@ class Mandate(LedgerAggregate):
         if signed_on_site is not True:
             raise _missing("signed_on_site", "signature on site by mandant and mandatary")
         return cls._create(
-            cls.Signed, id=uuid4(), timestamp=now, actor=actor, structure_id=structure_id,
-            envelope_id=uuid4(), mandant=validate_person(mandant, "mandant"), mandatary=actor.name,
+            cls.Signed,
+            id=uuid4(),
+            timestamp=now,
+            actor=actor,
+            structure_id=structure_id,
+            envelope_id=uuid4(),
+            mandant=validate_person(mandant, "mandant"),
+            mandatary=actor.name,
             identity_verification=verification,
-            information_notice_version=information_notice_version, scopes=cleaned_scopes,
-            valid_until=valid_until, originals=originals,
-            signed_document_sha256=signed_document_sha256, signed_on_site=True,
+            information_notice_version=information_notice_version,
+            scopes=cleaned_scopes,
+            valid_until=valid_until,
+            originals=originals,
+            signed_document_sha256=signed_document_sha256,
+            signed_on_site=True,
             data_due_at=mandate_data_due_at(policy, valid_until),
-        )  # fmt: skip
+        )
 
     @staticmethod
     def _check_identity(verification: dict[str, Any], now: datetime) -> dict[str, Any]:
-        document_type = verification.get("document_type") if isinstance(verification, dict) else None
+        document_type = (
+            verification.get("document_type") if isinstance(verification, dict) else None
+        )
         if not isinstance(document_type, str) or not document_type.strip():
             raise _missing("identity_verification.document_type", "the identity document checked")
         verified_at = verification.get("verified_at")
@@ -198,17 +238,32 @@ class Mandate(LedgerAggregate):
         if not self.covers(partner, scope):
             raise MandateOutOfScope("the mandate does not cover this partner and scope")
 
-    def revoke(self, *, requested_by: str, channel: RevocationChannel, reason: str, at: datetime,
-               policy: Policy, actor: Actor, now: datetime) -> bool:  # fmt: skip
+    def revoke(
+        self,
+        *,
+        requested_by: str,
+        channel: RevocationChannel,
+        reason: str,
+        at: datetime,
+        policy: Policy,
+        actor: Actor,
+        now: datetime,
+    ) -> bool:
         """Effective at once; revoking a revoked mandate changes nothing and returns ``False``."""
         if self.revoked_at is not None:
             return False
         require_not_after(at, now, "at")
         ended_at = min(at, self.valid_until)
-        self.trigger_event(self.Revoked, timestamp=now, actor=actor,
-                           requested_by=require_text(requested_by, "requested_by", 200),
-                           channel=channel.value, reason=require_text(reason, "reason", 500), at=at,
-                           data_due_at=mandate_data_due_at(policy, ended_at))  # fmt: skip
+        self.trigger_event(
+            self.Revoked,
+            timestamp=now,
+            actor=actor,
+            requested_by=require_text(requested_by, "requested_by", 200),
+            channel=channel.value,
+            reason=require_text(reason, "reason", 500),
+            at=at,
+            data_due_at=mandate_data_due_at(policy, ended_at),
+        )
         return True
 
     def expire(self, *, actor: Actor, now: datetime) -> bool:
@@ -217,16 +272,38 @@ class Mandate(LedgerAggregate):
         self.trigger_event(self.Expired, timestamp=now, actor=actor, at=self.valid_until)
         return True
 
-    def record_use(self, request_id: UUID, partner: str, scope: ScopeKind, at: datetime, *,
-                   actor: Actor, now: datetime) -> None:  # fmt: skip
+    def record_use(
+        self,
+        request_id: UUID,
+        partner: str,
+        scope: ScopeKind,
+        at: datetime,
+        *,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
         self.check_can_act(partner, scope, at)
         self.check_can_act(partner, scope, now)
-        self.trigger_event(self.Used, timestamp=now, actor=actor, request_id=request_id,
-                           partner=partner, scope=scope.value, at=at)  # fmt: skip
+        self.trigger_event(
+            self.Used,
+            timestamp=now,
+            actor=actor,
+            request_id=request_id,
+            partner=partner,
+            scope=scope.value,
+            at=at,
+        )
 
-    def destroy_personal_data(self, reason: str, *, actor: Actor, now: datetime) -> bool:
+    def destroy_personal_data(
+        self, reason: DestructionReason, *, actor: Actor, now: datetime
+    ) -> bool:
         if self.destroyed_at is not None:
             return False
-        self.trigger_event(self.PersonalDataDestroyed, timestamp=now, actor=actor,
-                           envelope_id=self.envelope_id, reason=reason)  # fmt: skip
+        self.trigger_event(
+            self.PersonalDataDestroyed,
+            timestamp=now,
+            actor=actor,
+            envelope_id=self.envelope_id,
+            reason=reason.value,
+        )
         return True

@@ -40,7 +40,9 @@ def add_months(instant: datetime, months: int) -> datetime:
     return instant.replace(year=year, month=month, day=day)
 
 
-def request_data_due_at(policy: Policy, last_activity: datetime, resolved_at: datetime | None) -> datetime:
+def request_data_due_at(
+    policy: Policy, last_activity: datetime, resolved_at: datetime | None
+) -> datetime:
     """Art. 4.6: destroyed at resolution (plus grace), else N months after last activity."""
     if resolved_at is not None:
         return resolved_at + policy.request_resolved_grace

@@ -47,20 +47,32 @@ class DestructionReason(StrEnum):
 def validate_person(data: dict[str, Any], field: str) -> dict[str, str]:
     """Personal data of one person: names required, short string values only."""
     if not isinstance(data, dict) or len(data) > USER_MAX_FIELDS:
-        raise InvalidInput(f"{field} must be an object of at most {USER_MAX_FIELDS} fields", field=field)
+        raise InvalidInput(
+            f"{field} must be an object of at most {USER_MAX_FIELDS} fields", field=field
+        )
     for name in USER_REQUIRED:
         require_text(data.get(name, ""), f"{field}.{name}", 200)
     for key, value in data.items():
         if not isinstance(value, str) or len(value) > 500:
-            raise InvalidInput("personal fields are strings of at most 500 characters",
-                               field=f"{field}.{key}")  # fmt: skip
+            raise InvalidInput(
+                "personal fields are strings of at most 500 characters", field=f"{field}.{key}"
+            )
     return dict(data)
 
 
 class Request(LedgerAggregate):
-    def __init__(self, structure_id: UUID, channel: str, partner: str, mission: str, theme: str,
-                 received_at: datetime, envelope_id: UUID, due_at: datetime | None,
-                 rule_version: str) -> None:  # fmt: skip
+    def __init__(
+        self,
+        structure_id: UUID,
+        channel: str,
+        partner: str,
+        mission: str,
+        theme: str,
+        received_at: datetime,
+        envelope_id: UUID,
+        due_at: datetime | None,
+        rule_version: str,
+    ) -> None:
         self.structure_id = structure_id
         self.channel = channel
         self.partner = partner
@@ -140,7 +152,9 @@ class Request(LedgerAggregate):
         reason: str | None
 
         def apply_to(self, request: Request) -> None:
-            request.escalations.append({"partner": self.partner, "at": self.at, "answered_at": None})
+            request.escalations.append(
+                {"partner": self.partner, "at": self.at, "answered_at": None}
+            )
             request.status = Status.ESCALATED
 
     class PartnerAnswered(Event, SealedEvent):
@@ -164,8 +178,15 @@ class Request(LedgerAggregate):
         at: datetime
 
         def apply_to(self, request: Request) -> None:
-            request.actions.append({"mandate_id": self.mandate_id, "partner": self.partner,
-                                    "scope": self.scope, "procedure": self.procedure, "at": self.at})  # fmt: skip
+            request.actions.append(
+                {
+                    "mandate_id": self.mandate_id,
+                    "partner": self.partner,
+                    "scope": self.scope,
+                    "procedure": self.procedure,
+                    "at": self.at,
+                }
+            )
 
     class Resolved(Event):
         outcome: str
@@ -199,17 +220,40 @@ class Request(LedgerAggregate):
     # Commands. ``data_due_at`` is decided by the Ledger (retention policy) and recorded.
 
     @classmethod
-    def open(cls, *, structure_id: UUID, channel: Channel, partner: str, mission: Mission,
-             theme: str, received_at: datetime, user: dict[str, Any], due_at: datetime | None,
-             rule_version: str, data_due_at: datetime, actor: Actor, now: datetime) -> Request:  # fmt: skip
+    def open(
+        cls,
+        *,
+        structure_id: UUID,
+        channel: Channel,
+        partner: str,
+        mission: Mission,
+        theme: str,
+        received_at: datetime,
+        user: dict[str, Any],
+        due_at: datetime | None,
+        rule_version: str,
+        data_due_at: datetime,
+        actor: Actor,
+        now: datetime,
+    ) -> Request:
         require_not_after(received_at, now, "received_at")
         return cls._create(
-            cls.Opened, id=uuid4(), timestamp=now, actor=actor, structure_id=structure_id,
-            channel=channel.value, partner=partner, mission=mission.value,
-            theme=require_text(theme, "theme", 200), received_at=received_at,
-            envelope_id=uuid4(), user=validate_person(user, "user"), due_at=due_at,
-            rule_version=rule_version, data_due_at=data_due_at,
-        )  # fmt: skip
+            cls.Opened,
+            id=uuid4(),
+            timestamp=now,
+            actor=actor,
+            structure_id=structure_id,
+            channel=channel.value,
+            partner=partner,
+            mission=mission.value,
+            theme=require_text(theme, "theme", 200),
+            received_at=received_at,
+            envelope_id=uuid4(),
+            user=validate_person(user, "user"),
+            due_at=due_at,
+            rule_version=rule_version,
+            data_due_at=data_due_at,
+        )
 
     def _check_open(self) -> None:
         if self.destroyed_at is not None:
@@ -224,68 +268,152 @@ class Request(LedgerAggregate):
 
     def assign(self, adviser: str, *, data_due_at: datetime, actor: Actor, now: datetime) -> None:
         self._check_open()
-        self.trigger_event(self.AdviserAssigned, timestamp=now, actor=actor,
-                           adviser=require_text(adviser, "adviser", 200), data_due_at=data_due_at)  # fmt: skip
+        self.trigger_event(
+            self.AdviserAssigned,
+            timestamp=now,
+            actor=actor,
+            adviser=require_text(adviser, "adviser", 200),
+            data_due_at=data_due_at,
+        )
 
-    def respond(self, at: datetime, summary: str, *, data_due_at: datetime, actor: Actor,
-                now: datetime) -> None:  # fmt: skip
+    def respond(
+        self, at: datetime, summary: str, *, data_due_at: datetime, actor: Actor, now: datetime
+    ) -> None:
         self._check_open()
         self._check_time(at, now)
-        self.trigger_event(self.Responded, timestamp=now, actor=actor, envelope_id=self.envelope_id,
-                           at=at, summary=require_text(summary, "summary"), data_due_at=data_due_at)  # fmt: skip
+        self.trigger_event(
+            self.Responded,
+            timestamp=now,
+            actor=actor,
+            envelope_id=self.envelope_id,
+            at=at,
+            summary=require_text(summary, "summary"),
+            data_due_at=data_due_at,
+        )
 
-    def escalate(self, partner: str, reason: str, at: datetime, *, data_due_at: datetime,
-                 actor: Actor, now: datetime) -> None:  # fmt: skip
+    def escalate(
+        self,
+        partner: str,
+        reason: str,
+        at: datetime,
+        *,
+        data_due_at: datetime,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
         self._check_open()
         self._check_time(at, now)
-        self.trigger_event(self.Escalated, timestamp=now, actor=actor, envelope_id=self.envelope_id,
-                           partner=partner, at=at, reason=require_text(reason, "reason"),
-                           data_due_at=data_due_at)  # fmt: skip
+        self.trigger_event(
+            self.Escalated,
+            timestamp=now,
+            actor=actor,
+            envelope_id=self.envelope_id,
+            partner=partner,
+            at=at,
+            reason=require_text(reason, "reason"),
+            data_due_at=data_due_at,
+        )
 
-    def record_partner_answer(self, partner: str, summary: str, at: datetime, *,
-                              data_due_at: datetime, actor: Actor, now: datetime) -> None:  # fmt: skip
+    def record_partner_answer(
+        self,
+        partner: str,
+        summary: str,
+        at: datetime,
+        *,
+        data_due_at: datetime,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
         self._check_open()
         self._check_time(at, now)
         if not any(e["partner"] == partner and e["answered_at"] is None for e in self.escalations):
-            raise RuleViolation("no open escalation to this partner", field="partner",
-                                code="no_open_escalation")  # fmt: skip
-        self.trigger_event(self.PartnerAnswered, timestamp=now, actor=actor,
-                           envelope_id=self.envelope_id, partner=partner, at=at,
-                           summary=require_text(summary, "summary"), data_due_at=data_due_at)  # fmt: skip
+            raise RuleViolation(
+                "no open escalation to this partner", field="partner", code="no_open_escalation"
+            )
+        self.trigger_event(
+            self.PartnerAnswered,
+            timestamp=now,
+            actor=actor,
+            envelope_id=self.envelope_id,
+            partner=partner,
+            at=at,
+            summary=require_text(summary, "summary"),
+            data_due_at=data_due_at,
+        )
 
-    def record_action(self, mandate_id: UUID, partner: str, scope: ScopeKind, procedure: str,
-                      at: datetime, *, data_due_at: datetime, actor: Actor, now: datetime) -> None:  # fmt: skip
+    def record_action(
+        self,
+        mandate_id: UUID,
+        partner: str,
+        scope: ScopeKind,
+        procedure: str,
+        at: datetime,
+        *,
+        data_due_at: datetime,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
         self._check_open()
         self._check_time(at, now)
-        self.trigger_event(self.ActedOnBehalf, timestamp=now, actor=actor, mandate_id=mandate_id,
-                           partner=partner, scope=scope.value,
-                           procedure=require_text(procedure, "procedure", 200), at=at,
-                           data_due_at=data_due_at)  # fmt: skip
+        self.trigger_event(
+            self.ActedOnBehalf,
+            timestamp=now,
+            actor=actor,
+            mandate_id=mandate_id,
+            partner=partner,
+            scope=scope.value,
+            procedure=require_text(procedure, "procedure", 200),
+            at=at,
+            data_due_at=data_due_at,
+        )
 
-    def resolve(self, outcome: Outcome, at: datetime, *, data_due_at: datetime, actor: Actor,
-                now: datetime) -> None:  # fmt: skip
+    def resolve(
+        self, outcome: Outcome, at: datetime, *, data_due_at: datetime, actor: Actor, now: datetime
+    ) -> None:
         self._check_open()
         self._check_time(at, now)
-        self.trigger_event(self.Resolved, timestamp=now, actor=actor, outcome=outcome.value, at=at,
-                           data_due_at=data_due_at)  # fmt: skip
+        self.trigger_event(
+            self.Resolved,
+            timestamp=now,
+            actor=actor,
+            outcome=outcome.value,
+            at=at,
+            data_due_at=data_due_at,
+        )
 
-    def reopen(self, reason: str, at: datetime, *, data_due_at: datetime, actor: Actor,
-               now: datetime) -> None:  # fmt: skip
+    def reopen(
+        self, reason: str, at: datetime, *, data_due_at: datetime, actor: Actor, now: datetime
+    ) -> None:
         if self.status != Status.RESOLVED:
-            raise RuleViolation("only a resolved request can be reopened", code="request_not_resolved")
+            raise RuleViolation(
+                "only a resolved request can be reopened", code="request_not_resolved"
+            )
         if self.destroyed_at is not None:
             raise PersonalDataDestroyedError("the personal data of this request were destroyed")
         self._check_time(at, now)
-        self.trigger_event(self.Reopened, timestamp=now, actor=actor, at=at,
-                           reason=require_text(reason, "reason", 500), data_due_at=data_due_at)  # fmt: skip
+        self.trigger_event(
+            self.Reopened,
+            timestamp=now,
+            actor=actor,
+            at=at,
+            reason=require_text(reason, "reason", 500),
+            data_due_at=data_due_at,
+        )
 
-    def destroy_personal_data(self, reason: DestructionReason, *, actor: Actor, now: datetime) -> bool:
+    def destroy_personal_data(
+        self, reason: DestructionReason, *, actor: Actor, now: datetime
+    ) -> bool:
         """Records the destruction; ``False`` (and no event) when already destroyed."""
         if self.destroyed_at is not None:
             return False
-        self.trigger_event(self.PersonalDataDestroyed, timestamp=now, actor=actor,
-                           envelope_id=self.envelope_id, reason=reason.value,
-                           data_due_at=self.data_due_at)  # fmt: skip
+        self.trigger_event(
+            self.PersonalDataDestroyed,
+            timestamp=now,
+            actor=actor,
+            envelope_id=self.envelope_id,
+            reason=reason.value,
+            data_due_at=self.data_due_at,
+        )
         return True
 
     @property

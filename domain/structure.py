@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -36,7 +37,7 @@ def _minutes(hhmm: str) -> int:
 
 def validate_timetable(slots: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each slot is {weekday 1-7, opens "HH:MM", closes "HH:MM"}; slots of a day never overlap."""
-    cleaned = []
+    cleaned: list[dict[str, Any]] = []
     for i, slot in enumerate(slots):
         weekday, opens, closes = slot.get("weekday"), slot.get("opens"), slot.get("closes")
         where = f"timetable[{i}]"
@@ -49,7 +50,7 @@ def validate_timetable(slots: list[dict[str, Any]]) -> list[dict[str, Any]]:
             raise InvalidInput("a slot must close after it opens", field=f"{where}.closes")
         cleaned.append({"weekday": weekday, "opens": opens, "closes": closes})
     cleaned.sort(key=lambda s: (s["weekday"], s["opens"]))
-    for before, after in zip(cleaned, cleaned[1:], strict=False):
+    for before, after in pairwise(cleaned):
         if before["weekday"] == after["weekday"] and after["opens"] < before["closes"]:
             raise InvalidInput("slots of one day overlap", field="timetable")
     return cleaned
@@ -65,7 +66,12 @@ def conformity_of(timetable: list[dict[str, Any]]) -> Conformity:
 
 class Structure(LedgerAggregate):
     def __init__(
-        self, code: str, name: str, department: str, whit_monday_worked: bool, local_partners: list[str]
+        self,
+        code: str,
+        name: str,
+        department: str,
+        whit_monday_worked: bool,
+        local_partners: list[str],
     ) -> None:
         self.code = code
         self.local_partners = local_partners
@@ -96,32 +102,55 @@ class Structure(LedgerAggregate):
 
     @classmethod
     def register(
-        cls, *, code: str, name: str, department: str, timetable: list[dict[str, Any]],
-        whit_monday_worked: bool = False, local_partners: list[str] | None = None,
-        actor: Actor, now: datetime,
-    ) -> Structure:  # fmt: skip
+        cls,
+        *,
+        code: str,
+        name: str,
+        department: str,
+        timetable: list[dict[str, Any]],
+        whit_monday_worked: bool = False,
+        local_partners: list[str] | None = None,
+        actor: Actor,
+        now: datetime,
+    ) -> Structure:
         if not isinstance(code, str) or not _CODE.match(code):
             raise InvalidInput("id must be 1-63 lowercase letters, digits, - or _", field="id")
         local_partners = list(local_partners or [])
         for i, partner in enumerate(local_partners):
             if not isinstance(partner, str) or not _CODE.match(partner):
-                raise InvalidInput("a local partner id is a short code", field=f"local_partners[{i}]")
+                raise InvalidInput(
+                    "a local partner id is a short code", field=f"local_partners[{i}]"
+                )
         return cls._create(
-            cls.Registered, id=structure_uuid(code), timestamp=now, actor=actor, code=code,
-            name=require_text(name, "name", 200), department=validate_department(department),
-            whit_monday_worked=whit_monday_worked, local_partners=local_partners,
+            cls.Registered,
+            id=structure_uuid(code),
+            timestamp=now,
+            actor=actor,
+            code=code,
+            name=require_text(name, "name", 200),
+            department=validate_department(department),
+            whit_monday_worked=whit_monday_worked,
+            local_partners=local_partners,
             timetable=validate_timetable(timetable),
-        )  # fmt: skip
+        )
 
     def change_timetable(
         self, timetable: list[dict[str, Any]], effective_from: datetime, actor: Actor, now: datetime
     ) -> None:
         """Changes are announced in advance (Art. 4.2): they take effect now or later."""
         if require_aware(effective_from, "effective_from") < now:
-            raise RuleViolation("a timetable change cannot take effect in the past",
-                                field="effective_from", code="timetable_change_in_past")  # fmt: skip
-        self.trigger_event(self.TimetableChanged, timestamp=now, actor=actor,
-                           timetable=validate_timetable(timetable), effective_from=effective_from)  # fmt: skip
+            raise RuleViolation(
+                "a timetable change cannot take effect in the past",
+                field="effective_from",
+                code="timetable_change_in_past",
+            )
+        self.trigger_event(
+            self.TimetableChanged,
+            timestamp=now,
+            actor=actor,
+            timetable=validate_timetable(timetable),
+            effective_from=effective_from,
+        )
 
     def timetable_at(self, instant: datetime) -> list[dict[str, Any]]:
         current = self.timetables[0][1]

@@ -39,7 +39,9 @@ def link(previous: bytes, position: int, event: StoredEvent) -> bytes:
     return digest.digest()
 
 
-def links(previous: bytes, positions: Sequence[int], events: Sequence[StoredEvent]) -> list[tuple[int, bytes]]:
+def links(
+    previous: bytes, positions: Sequence[int], events: Sequence[StoredEvent]
+) -> list[tuple[int, bytes]]:
     rows = []
     for position, event in zip(positions, events, strict=True):
         previous = link(previous, position, event)

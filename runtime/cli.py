@@ -38,9 +38,16 @@ def cmd_verify(settings: Settings, _: argparse.Namespace) -> int:
         result = verify_ledger(ledger)
     finally:
         ledger.close()
-    print(json.dumps({"ok": result.ok, "verified_through": result.verified_through,
-                      "first_bad_position": result.first_bad_position,
-                      "events_checked": result.events_checked}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "ok": result.ok,
+                "verified_through": result.verified_through,
+                "first_bad_position": result.first_bad_position,
+                "events_checked": result.events_checked,
+            }
+        )
+    )
     return 0 if result.ok else 1
 
 
@@ -71,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ledger", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="create the schema (once, before any worker starts)")
-    commands.add_parser("verify", help="recompute the hash chain; exit 1 naming the first bad position")
+    commands.add_parser(
+        "verify", help="recompute the hash chain; exit 1 naming the first bad position"
+    )
     demo = commands.add_parser("demo", help="load a synthetic department")
     demo.add_argument("--requests", type=int, default=500)
     demo.add_argument("--seed", type=int, default=82)

@@ -18,19 +18,59 @@ from domain.common import Actor, Channel, Mission, Partner
 from domain.errors import VersionConflict
 from domain.request import Outcome
 
-TOWNS = ["montauban", "moissac", "castelsarrasin", "caussade", "valence-d-agen", "negrepelisse",
-         "beaumont-de-lomagne", "lafrancaise", "caylus", "saint-antonin", "grisolles",
-         "verdun-sur-garonne", "montech", "labastide-saint-pierre", "lavit", "montaigu-de-quercy",
-         "molieres", "auvillar", "nohic", "bus-quercy"]  # fmt: skip
-THEMES = {"caf": ["rsa", "housing_aid", "family_allowance"], "france_travail": ["registration", "job_search"],
-          "cpam": ["health_card", "css"], "carsat": ["pension"], "msa": ["farm_benefits"],
-          "la_poste": ["mail_redirection"], "dgfip": ["income_tax", "property_tax"],
-          "interieur": ["identity_card", "driving_licence", "vehicle_registration"],
-          "justice": ["legal_aid"]}  # fmt: skip
+TOWNS = [
+    "montauban",
+    "moissac",
+    "castelsarrasin",
+    "caussade",
+    "valence-d-agen",
+    "negrepelisse",
+    "beaumont-de-lomagne",
+    "lafrancaise",
+    "caylus",
+    "saint-antonin",
+    "grisolles",
+    "verdun-sur-garonne",
+    "montech",
+    "labastide-saint-pierre",
+    "lavit",
+    "montaigu-de-quercy",
+    "molieres",
+    "auvillar",
+    "nohic",
+    "bus-quercy",
+]
+THEMES = {
+    "caf": ["rsa", "housing_aid", "family_allowance"],
+    "france_travail": ["registration", "job_search"],
+    "cpam": ["health_card", "css"],
+    "carsat": ["pension"],
+    "msa": ["farm_benefits"],
+    "la_poste": ["mail_redirection"],
+    "dgfip": ["income_tax", "property_tax"],
+    "interieur": ["identity_card", "driving_licence", "vehicle_registration"],
+    "justice": ["legal_aid"],
+}
 FIRST = ["Camille", "Lucas", "Manon", "Hugo", "Léa", "Nathan", "Chloé", "Louis", "Inès", "Jules"]
-LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"]
-CHANNELS = [Channel.COUNTER] * 10 + [Channel.PHONE] * 4 + [Channel.EMAIL] * 3 + \
-           [Channel.CONTACT_FORM] * 2 + [Channel.VIDEO, Channel.MAIL]  # fmt: skip
+LAST = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+]
+CHANNELS = (
+    [Channel.COUNTER] * 10
+    + [Channel.PHONE] * 4
+    + [Channel.EMAIL] * 3
+    + [Channel.CONTACT_FORM] * 2
+    + [Channel.VIDEO, Channel.MAIL]
+)
 ADMIN = Actor("demo-admin", "admin")
 DPO = Actor("demo-dpo", "dpo")
 
@@ -42,8 +82,11 @@ def _timetable(rng: random.Random) -> list[dict[str, Any]]:
 
 
 def _person(rng: random.Random) -> dict[str, str]:
-    return {"first_name": rng.choice(FIRST), "last_name": rng.choice(LAST),
-            "birth_date": f"19{rng.randint(40, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"}  # fmt: skip
+    return {
+        "first_name": rng.choice(FIRST),
+        "last_name": rng.choice(LAST),
+        "birth_date": f"19{rng.randint(40, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+    }
 
 
 def load_demo(ledger: Ledger, *, requests: int, seed: int, now: datetime) -> dict[str, int]:
@@ -64,54 +107,99 @@ def _structures(ledger: Ledger, at: datetime) -> list[str]:
     rng = random.Random(0)
     for code in TOWNS:
         try:
-            ledger.register_structure(code=code, name=f"France Services {code.replace('-', ' ').title()}",
-                                      department="82", timetable=_timetable(rng), actor=ADMIN, now=at)  # fmt: skip
+            ledger.register_structure(
+                code=code,
+                name=f"France Services {code.replace('-', ' ').title()}",
+                department="82",
+                timetable=_timetable(rng),
+                actor=ADMIN,
+                now=at,
+            )
         except VersionConflict:
             continue  # loaded by an earlier demo run
     return TOWNS
 
 
-def _one_case(ledger: Ledger, rng: random.Random, code: str, received: datetime,
-              counts: dict[str, int]) -> int:  # fmt: skip
+def _one_case(
+    ledger: Ledger, rng: random.Random, code: str, received: datetime, counts: dict[str, int]
+) -> int:
     adviser = Actor(f"adviser-{code}-{rng.randint(1, 3)}", "adviser")
     partner = rng.choice(list(Partner)).value
-    request = ledger.open_request(structure_code=code, channel=rng.choice(CHANNELS).value, partner=partner,
-                                  mission=rng.choice(list(Mission)).value, theme=rng.choice(THEMES[partner]),
-                                  received_at=received, user=_person(rng), actor=adviser, now=received)  # fmt: skip
+    request = ledger.open_request(
+        structure_code=code,
+        channel=rng.choice(CHANNELS).value,
+        partner=partner,
+        mission=rng.choice(list(Mission)).value,
+        theme=rng.choice(THEMES[partner]),
+        received_at=received,
+        user=_person(rng),
+        actor=adviser,
+        now=received,
+    )
     at = received + timedelta(hours=min(rng.expovariate(1 / 30), 120))
     ledger.respond(request.id, at=at, summary="first answer given", actor=adviser, now=at)
     signed = 0
     if rng.random() < 0.12:
         signed = 1
         mandate = ledger.sign_mandate(
-            structure_code=code, mandant=_person(rng),
+            structure_code=code,
+            mandant=_person(rng),
             identity_verification={"document_type": "id_card", "verified_at": at},
             information_notice_version="2026-01",
             scopes=[{"partner": partner, "kinds": ["act_on_behalf", "data_communication"]}],
-            valid_until=at + timedelta(days=rng.choice([31, 182, 365])), originals=2,
-            signed_document_sha256=f"{rng.getrandbits(256):064x}", signed_on_site=True,
-            actor=adviser, now=at,
-        )  # fmt: skip
-        ledger.act_on_behalf(request.id, mandate_id=mandate.id, partner=partner, scope="act_on_behalf",
-                             procedure=f"{partner}_online_procedure", at=at, actor=adviser, now=at)  # fmt: skip
+            valid_until=at + timedelta(days=rng.choice([31, 182, 365])),
+            originals=2,
+            signed_document_sha256=f"{rng.getrandbits(256):064x}",
+            signed_on_site=True,
+            actor=adviser,
+            now=at,
+        )
+        ledger.act_on_behalf(
+            request.id,
+            mandate_id=mandate.id,
+            partner=partner,
+            scope="act_on_behalf",
+            procedure=f"{partner}_online_procedure",
+            at=at,
+            actor=adviser,
+            now=at,
+        )
         counts["actions"] += 1
         if rng.random() < 0.2:
-            ledger.revoke_mandate(mandate.id, requested_by="mandant", channel="phone",
-                                  reason="user now manages alone", at=at, actor=adviser, now=at)  # fmt: skip
+            ledger.revoke_mandate(
+                mandate.id,
+                requested_by="mandant",
+                channel="phone",
+                reason="user now manages alone",
+                at=at,
+                actor=adviser,
+                now=at,
+            )
     if rng.random() < 0.08:
-        ledger.escalate(request.id, partner=partner, reason="file blocked", at=at, actor=adviser, now=at)
+        ledger.escalate(
+            request.id, partner=partner, reason="file blocked", at=at, actor=adviser, now=at
+        )
     if rng.random() < 0.7:
         done = at + timedelta(hours=rng.uniform(1, 72))
-        ledger.resolve(request.id, outcome=rng.choice(list(Outcome)).value, at=done, actor=adviser, now=done)
+        ledger.resolve(
+            request.id, outcome=rng.choice(list(Outcome)).value, at=done, actor=adviser, now=done
+        )
     return signed
 
 
 def _breach(ledger: Ledger, aware_at: datetime) -> None:
     ledger.declare_breach(
-        aware_at=aware_at, detected_at=aware_at - timedelta(hours=3), nature=["confidentiality"],
+        aware_at=aware_at,
+        detected_at=aware_at - timedelta(hours=3),
+        nature=["confidentiality"],
         description="An adviser's laptop was stolen from the itinerant bus.",
-        data_categories=["identity", "partner file numbers"], subject_categories=["users"],
-        approx_subjects=35, approx_records=140, likely_consequences="phishing, identity theft",
-        measures="remote wipe; passwords rotated", contact="dpo@demo.invalid",
-        actor=DPO, now=aware_at + timedelta(hours=1),
-    )  # fmt: skip
+        data_categories=["identity", "partner file numbers"],
+        subject_categories=["users"],
+        approx_subjects=35,
+        approx_records=140,
+        likely_consequences="phishing, identity theft",
+        measures="remote wipe; passwords rotated",
+        contact="dpo@demo.invalid",
+        actor=DPO,
+        now=aware_at + timedelta(hours=1),
+    )

@@ -73,7 +73,7 @@ class SealingMapper(Mapper[UUID]):
         return super().to_stored_event(sealed_event)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        event = super().to_domain_event(stored_event)
+        event: Any = super().to_domain_event(stored_event)
         fields: tuple[str, ...] = getattr(type(event), "personal_fields", ())
         if not fields:
             return event

@@ -62,8 +62,11 @@ class Settings(BaseSettings):
         }
         if self.backend == "sqlite":
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-            env |= {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.sqlite_path),
-                    "APPLICATION_RECORDER_TOPIC": "runtime.store:SQLiteLedgerRecorder"}  # fmt: skip
+            env |= {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "APPLICATION_RECORDER_TOPIC": "runtime.store:SQLiteLedgerRecorder",
+            }
             return env
         url = urlsplit(self.database_url)
         query = dict(part.split("=", 1) for part in url.query.split("&") if "=" in part)
@@ -77,5 +80,5 @@ class Settings(BaseSettings):
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
             "POSTGRES_SCHEMA": query.get("schema", "public"),
-        }  # fmt: skip
+        }
         return env

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
@@ -47,11 +47,15 @@ def _sqlite_ledger_ddl(events_table: str) -> list[str]:
 
 
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
-    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
+    def __init__(
+        self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"
+    ) -> None:
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
-        return super().construct_create_table_statements() + _sqlite_ledger_ddl(self.events_table_name)
+        return super().construct_create_table_statements() + _sqlite_ledger_ddl(
+            self.events_table_name
+        )
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -71,14 +75,19 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             return
         c.execute("PRAGMA secure_delete = ON")
         for envelope_id in envelope_ids:
-            c.execute("INSERT OR IGNORE INTO destroyed_envelopes SELECT envelope_id, owner_id "
-                      "FROM envelope_keys WHERE envelope_id = ?", (envelope_id.hex,))  # fmt: skip
+            c.execute(
+                "INSERT OR IGNORE INTO destroyed_envelopes SELECT envelope_id, owner_id "
+                "FROM envelope_keys WHERE envelope_id = ?",
+                (envelope_id.hex,),
+            )
             c.execute("DELETE FROM envelope_keys WHERE envelope_id = ?", (envelope_id.hex,))
 
     def create_key(self, envelope_id: UUID, owner_id: UUID) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute("INSERT INTO envelope_keys (envelope_id, owner_id, key) VALUES (?, ?, ?)",
-                      (envelope_id.hex, owner_id.hex, new_key()))  # fmt: skip
+            c.execute(
+                "INSERT INTO envelope_keys (envelope_id, owner_id, key) VALUES (?, ?, ?)",
+                (envelope_id.hex, owner_id.hex, new_key()),
+            )
 
     def get_key(self, envelope_id: UUID) -> bytes | None:
         with self.datastore.transaction(commit=False) as c:
@@ -88,9 +97,11 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
 
     def owner_of(self, envelope_id: UUID) -> UUID | None:
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT owner_id FROM envelope_keys WHERE envelope_id = ? UNION ALL "
-                      "SELECT owner_id FROM destroyed_envelopes WHERE envelope_id = ?",
-                      (envelope_id.hex, envelope_id.hex))  # fmt: skip
+            c.execute(
+                "SELECT owner_id FROM envelope_keys WHERE envelope_id = ? UNION ALL "
+                "SELECT owner_id FROM destroyed_envelopes WHERE envelope_id = ?",
+                (envelope_id.hex, envelope_id.hex),
+            )
             row = c.fetchone()
         return UUID(row[0]) if row else None
 
@@ -101,8 +112,11 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
 
     def select_chain(self, after: int | None, limit: int) -> list[tuple[int, bytes]]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT position, hash FROM event_chain WHERE position > ? ORDER BY position "
-                      "LIMIT ?", (after or 0, limit))  # fmt: skip
+            c.execute(
+                "SELECT position, hash FROM event_chain WHERE position > ? ORDER BY position "
+                "LIMIT ?",
+                (after or 0, limit),
+            )
             return [(row[0], bytes(row[1])) for row in c.fetchall()]
 
     def select_after(self, after: int | None, limit: int) -> Sequence[Notification]:
@@ -112,36 +126,51 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
 def _pg_ledger_ddl(schema: str, events_table: str) -> list[Composed]:
     ident = {"schema": Identifier(schema)}
     statements = [
-        SQL("CREATE TABLE IF NOT EXISTS {schema}.envelope_keys (envelope_id uuid PRIMARY KEY, "
-            "owner_id uuid NOT NULL, key bytea NOT NULL) PARTITION BY HASH (envelope_id)").format(**ident),
-        *(SQL("CREATE TABLE IF NOT EXISTS {schema}.{part} PARTITION OF {schema}.envelope_keys "
-              "FOR VALUES WITH (MODULUS {n}, REMAINDER {i})").format(
-            part=Identifier(f"envelope_keys_p{i:02d}"), n=KEY_PARTITIONS, i=i, **ident)
-          for i in range(KEY_PARTITIONS)),
-        SQL("CREATE TABLE IF NOT EXISTS {schema}.destroyed_envelopes (envelope_id uuid PRIMARY KEY, "
-            "owner_id uuid NOT NULL)").format(**ident),
-        SQL("CREATE TABLE IF NOT EXISTS {schema}.event_chain (position bigint PRIMARY KEY, "
-            "hash bytea NOT NULL)").format(**ident),
-        SQL("CREATE OR REPLACE FUNCTION {schema}.ledger_refuse_change() RETURNS trigger "
+        SQL(
+            "CREATE TABLE IF NOT EXISTS {schema}.envelope_keys (envelope_id uuid PRIMARY KEY, "
+            "owner_id uuid NOT NULL, key bytea NOT NULL) PARTITION BY HASH (envelope_id)"
+        ).format(**ident),
+        *(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{part} PARTITION OF {schema}.envelope_keys "
+                "FOR VALUES WITH (MODULUS {n}, REMAINDER {i})"
+            ).format(part=Identifier(f"envelope_keys_p{i:02d}"), n=KEY_PARTITIONS, i=i, **ident)
+            for i in range(KEY_PARTITIONS)
+        ),
+        SQL(
+            "CREATE TABLE IF NOT EXISTS {schema}.destroyed_envelopes "
+            "(envelope_id uuid PRIMARY KEY, owner_id uuid NOT NULL)"
+        ).format(**ident),
+        SQL(
+            "CREATE TABLE IF NOT EXISTS {schema}.event_chain (position bigint PRIMARY KEY, "
+            "hash bytea NOT NULL)"
+        ).format(**ident),
+        SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.ledger_refuse_change() RETURNS trigger "
             "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'ledger history is immutable: % on % "
             "refused', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$"
-            ).format(**ident),
-    ]  # fmt: skip
+        ).format(**ident),
+    ]
     for table in (events_table, *IMMUTABLE_TABLES):
         names = {"table": Identifier(table), **ident}
         statements += [
-            SQL("CREATE OR REPLACE TRIGGER ledger_immutable_rows BEFORE UPDATE OR DELETE ON "
+            SQL(
+                "CREATE OR REPLACE TRIGGER ledger_immutable_rows BEFORE UPDATE OR DELETE ON "
                 "{schema}.{table} FOR EACH ROW EXECUTE FUNCTION {schema}.ledger_refuse_change()"
-                ).format(**names),
-            SQL("CREATE OR REPLACE TRIGGER ledger_immutable_truncate BEFORE TRUNCATE ON "
+            ).format(**names),
+            SQL(
+                "CREATE OR REPLACE TRIGGER ledger_immutable_truncate BEFORE TRUNCATE ON "
                 "{schema}.{table} FOR EACH STATEMENT EXECUTE FUNCTION "
-                "{schema}.ledger_refuse_change()").format(**names),
-        ]  # fmt: skip
+                "{schema}.ledger_refuse_change()"
+            ).format(**names),
+        ]
     return statements
 
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder):
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements += _pg_ledger_ddl(datastore.schema, events_table_name)
         self._schema = Identifier(datastore.schema)
@@ -149,46 +178,75 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         self._dirty_partitions: set[str] = set()
 
     def _q(self, text: str) -> Composed:
-        return SQL(text).format(schema=self._schema)  # type: ignore[arg-type]
+        return SQL(text).format(schema=self._schema)
 
-    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
-                       **kwargs: Any) -> None:  # fmt: skip
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
         for envelope_id in kwargs.get("destroy_envelopes", ()):
-            curs.execute(self._q("INSERT INTO {schema}.destroyed_envelopes SELECT envelope_id, owner_id "
-                                 "FROM {schema}.envelope_keys WHERE envelope_id = %s "
-                                 "ON CONFLICT DO NOTHING"), (envelope_id,))  # fmt: skip
-            curs.execute(self._q("DELETE FROM {schema}.envelope_keys WHERE envelope_id = %s "
-                                 "RETURNING tableoid::regclass::text AS part"), (envelope_id,))  # fmt: skip
+            curs.execute(
+                self._q(
+                    "INSERT INTO {schema}.destroyed_envelopes SELECT envelope_id, owner_id "
+                    "FROM {schema}.envelope_keys WHERE envelope_id = %s "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                (envelope_id,),
+            )
+            curs.execute(
+                self._q(
+                    "DELETE FROM {schema}.envelope_keys WHERE envelope_id = %s "
+                    "RETURNING tableoid::regclass::text AS part"
+                ),
+                (envelope_id,),
+            )
             with self._lock:
                 self._dirty_partitions.update(row["part"] for row in curs.fetchall())
 
-    def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
-                                       **kwargs: Any) -> Sequence[int] | None:  # fmt: skip
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         assert positions is not None
-        curs.execute(self._q("SELECT hash FROM {schema}.event_chain ORDER BY position DESC LIMIT 1"))
+        curs.execute(
+            self._q("SELECT hash FROM {schema}.event_chain ORDER BY position DESC LIMIT 1")
+        )
         row = curs.fetchone()
         rows = links(bytes(row["hash"]) if row else GENESIS, positions, stored_events)
-        curs.executemany(self._q("INSERT INTO {schema}.event_chain (position, hash) VALUES (%s, %s)"), rows)
+        curs.executemany(
+            self._q("INSERT INTO {schema}.event_chain (position, hash) VALUES (%s, %s)"), rows
+        )
         return positions
 
     def create_key(self, envelope_id: UUID, owner_id: UUID) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self._q("INSERT INTO {schema}.envelope_keys (envelope_id, owner_id, key) "
-                                 "VALUES (%s, %s, %s)"), (envelope_id, owner_id, new_key()))  # fmt: skip
+            curs.execute(
+                self._q(
+                    "INSERT INTO {schema}.envelope_keys (envelope_id, owner_id, key) "
+                    "VALUES (%s, %s, %s)"
+                ),
+                (envelope_id, owner_id, new_key()),
+            )
 
     def get_key(self, envelope_id: UUID) -> bytes | None:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self._q("SELECT key FROM {schema}.envelope_keys WHERE envelope_id = %s"),
-                         (envelope_id,), prepare=True)  # fmt: skip
+            curs.execute(
+                self._q("SELECT key FROM {schema}.envelope_keys WHERE envelope_id = %s"),
+                (envelope_id,),
+                prepare=True,
+            )
             row = curs.fetchone()
         return bytes(row["key"]) if row else None
 
     def owner_of(self, envelope_id: UUID) -> UUID | None:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self._q("SELECT owner_id FROM {schema}.envelope_keys WHERE envelope_id = %s "
-                                 "UNION ALL SELECT owner_id FROM {schema}.destroyed_envelopes "
-                                 "WHERE envelope_id = %s"), (envelope_id, envelope_id))  # fmt: skip
+            curs.execute(
+                self._q(
+                    "SELECT owner_id FROM {schema}.envelope_keys WHERE envelope_id = %s "
+                    "UNION ALL SELECT owner_id FROM {schema}.destroyed_envelopes "
+                    "WHERE envelope_id = %s"
+                ),
+                (envelope_id, envelope_id),
+            )
             row = curs.fetchone()
         return UUID(str(row["owner_id"])) if row else None
 
@@ -203,9 +261,15 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
 
     def select_chain(self, after: int | None, limit: int) -> list[tuple[int, bytes]]:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self._q("SELECT position, hash FROM {schema}.event_chain WHERE position > %s "
-                                 "ORDER BY position LIMIT %s"), (after or 0, limit))  # fmt: skip
+            curs.execute(
+                self._q(
+                    "SELECT position, hash FROM {schema}.event_chain WHERE position > %s "
+                    "ORDER BY position LIMIT %s"
+                ),
+                (after or 0, limit),
+            )
             return [(row["position"], bytes(row["hash"])) for row in curs.fetchall()]
 
     def select_after(self, after: int | None, limit: int) -> Sequence[Notification]:
-        return self.select_notifications(after or 0, limit, inclusive_of_start=False)
+        page = self.select_notifications(after or 0, limit, inclusive_of_start=False)
+        return cast(Sequence[Notification], page)

@@ -11,7 +11,9 @@ from runtime.settings import Settings
 
 
 def open_ledger(settings: Settings, *, create_schema: bool = False) -> Ledger:
-    ledger = Ledger(env=settings.eventsourcing_env(create_schema=create_schema), policy=settings.policy())
+    ledger = Ledger(
+        env=settings.eventsourcing_env(create_schema=create_schema), policy=settings.policy()
+    )
     mapper = ledger.mapper
     assert isinstance(mapper, SealingMapper)
     mapper.keys = ledger.recorder  # type: ignore[assignment]

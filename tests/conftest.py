@@ -74,6 +74,12 @@ def ledger(settings: Settings) -> Iterator[Ledger]:
 
 @pytest.fixture
 def structure(ledger: Ledger) -> str:
-    ledger.register_structure(code="montauban", name="France Services Montauban", department="82",
-                              timetable=WEEKDAYS_9_TO_14, actor=ADMIN, now=NOW)  # fmt: skip
+    ledger.register_structure(
+        code="montauban",
+        name="France Services Montauban",
+        department="82",
+        timetable=WEEKDAYS_9_TO_14,
+        actor=ADMIN,
+        now=NOW,
+    )
     return "montauban"

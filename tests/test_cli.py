@@ -23,12 +23,15 @@ def test_migrate_is_repeatable(env: Settings, capsys: pytest.CaptureFixture[str]
     assert f"schema ready on {env.backend}" in capsys.readouterr().out
 
 
-def test_demo_loads_a_department_that_verifies(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_loads_a_department_that_verifies(
+    env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli.main(["demo", "--requests", "40", "--now", "2026-11-26T12:00:00+01:00"]) == 0
     assert '"structures": 20, "requests": 40' in capsys.readouterr().out
     ledger = open_ledger(env)
     result = verify_ledger(ledger)
-    assert result.ok and result.events_checked > 100
+    assert result.ok
+    assert result.events_checked > 100
     assert ledger.get_structure("moissac").department == "82"
     ledger.close()
     assert cli.main(["verify"]) == 0

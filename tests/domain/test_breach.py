@@ -15,22 +15,30 @@ FRIDAY = datetime(2026, 11, 27, 18, 0, tzinfo=NOW.tzinfo)
 
 def facts(**overrides: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "aware_at": FRIDAY, "detected_at": FRIDAY - timedelta(hours=2),
-        "nature": ["confidentiality"], "description": "laptop stolen from the bus",
-        "data_categories": ["identity", "caf_file_number"], "subject_categories": ["users"],
-        "approx_subjects": 40, "approx_records": 120,
-        "likely_consequences": "identity theft", "measures": "remote wipe requested",
+        "aware_at": FRIDAY,
+        "detected_at": FRIDAY - timedelta(hours=2),
+        "nature": ["confidentiality"],
+        "description": "laptop stolen from the bus",
+        "data_categories": ["identity", "caf_file_number"],
+        "subject_categories": ["users"],
+        "approx_subjects": 40,
+        "approx_records": 120,
+        "likely_consequences": "identity theft",
+        "measures": "remote wipe requested",
         "contact": "dpo@example.org",
-    }  # fmt: skip
+    }
     return base | overrides
 
 
 def declare(policy: Policy | None = None, **overrides: Any) -> Breach:
-    return Breach.declare(**facts(**overrides), policy=policy or Policy(), actor=DPO,
-                          now=FRIDAY + timedelta(hours=1))  # fmt: skip
+    return Breach.declare(
+        **facts(**overrides), policy=policy or Policy(), actor=DPO, now=FRIDAY + timedelta(hours=1)
+    )
 
 
-def notify(breach: Breach, at: datetime, reason: str | None = None, phase: Phase = Phase.INITIAL) -> None:
+def notify(
+    breach: Breach, at: datetime, reason: str | None = None, phase: Phase = Phase.INITIAL
+) -> None:
     breach.notify_cnil(phase, at, "CNIL-2026-1", reason, actor=DPO, now=at)
 
 
@@ -39,7 +47,9 @@ def test_the_cnil_deadline_is_72_elapsed_hours_weekend_included() -> None:
 
 
 def test_the_notification_hours_are_configurable() -> None:
-    assert declare(Policy(breach_notification_hours=96)).cnil_deadline == FRIDAY + timedelta(hours=96)
+    assert declare(Policy(breach_notification_hours=96)).cnil_deadline == FRIDAY + timedelta(
+        hours=96
+    )
 
 
 @pytest.mark.parametrize("field", ["description", "likely_consequences", "measures", "contact"])
@@ -49,11 +59,16 @@ def test_every_gdpr_33_3_text_field_is_required(field: str) -> None:
     assert refused.value.field == field
 
 
-@pytest.mark.parametrize(("override", "field"), [
-    ({"nature": []}, "nature"), ({"nature": ["leak"]}, "nature[0]"),
-    ({"data_categories": []}, "data_categories"), ({"approx_subjects": -1}, "approx_subjects"),
-    ({"aware_at": FRIDAY + timedelta(days=1)}, "aware_at"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"nature": []}, "nature"),
+        ({"nature": ["leak"]}, "nature[0]"),
+        ({"data_categories": []}, "data_categories"),
+        ({"approx_subjects": -1}, "approx_subjects"),
+        ({"aware_at": FRIDAY + timedelta(days=1)}, "aware_at"),
+    ],
+)
 def test_malformed_facts_are_refused_with_their_field(override: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         declare(**override)
@@ -90,11 +105,17 @@ def test_the_initial_notification_is_made_once() -> None:
         notify(breach, FRIDAY + timedelta(hours=4))
 
 
-@pytest.mark.parametrize(("hours_after_awareness", "expected"), [
-    (1, BreachState.ON_TIME), (49, BreachState.DUE_SOON), (72, BreachState.OVERDUE),
-])  # fmt: skip
-def test_an_unnotified_breach_runs_against_its_deadline(hours_after_awareness: int,
-                                                        expected: BreachState) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("hours_after_awareness", "expected"),
+    [
+        (1, BreachState.ON_TIME),
+        (49, BreachState.DUE_SOON),
+        (72, BreachState.OVERDUE),
+    ],
+)
+def test_an_unnotified_breach_runs_against_its_deadline(
+    hours_after_awareness: int, expected: BreachState
+) -> None:
     assert declare().state(FRIDAY + timedelta(hours=hours_after_awareness)) == expected
 
 

@@ -49,7 +49,9 @@ def test_alsace_adds_saint_stephens_day() -> None:
 def test_whit_monday_is_a_holiday_unless_the_structure_declares_it_worked() -> None:
     received = paris(2026, 5, 22, 12)
     assert BusinessCalendar("82").deadline(received, HOURS) == paris(2026, 5, 28, 12)
-    assert BusinessCalendar("82", whit_monday_worked=True).deadline(received, HOURS) == paris(2026, 5, 27, 12)
+    assert BusinessCalendar("82", whit_monday_worked=True).deadline(received, HOURS) == paris(
+        2026, 5, 27, 12
+    )
 
 
 def test_overseas_departments_count_days_in_their_own_time_zone() -> None:
@@ -60,7 +62,13 @@ def test_overseas_departments_count_days_in_their_own_time_zone() -> None:
 
 def test_department_codes_map_to_holiday_subdivisions_and_time_zones() -> None:
     assert [subdivision_of(d) for d in ("57", "67", "68", "82", "974", "988")] == [
-        "57", "6AE", "6AE", None, "974", "NC"]  # fmt: skip
+        "57",
+        "6AE",
+        "6AE",
+        None,
+        "974",
+        "NC",
+    ]
     assert str(time_zone_of("2A")) == "Europe/Paris"
     assert str(time_zone_of("973")) == "America/Cayenne"
 
@@ -78,10 +86,12 @@ def test_working_time_between_counts_only_working_days() -> None:
     assert calendar.working_time_between(monday_noon, friday_noon) == timedelta(0)
 
 
-instants = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2031, 12, 31),
-                        timezones=st.just(UTC))  # fmt: skip
-calendars = st.builds(BusinessCalendar, st.sampled_from(["82", "57", "67", "974", "971", "2A"]),
-                      st.booleans())  # fmt: skip
+instants = st.datetimes(
+    min_value=datetime(2024, 1, 1), max_value=datetime(2031, 12, 31), timezones=st.just(UTC)
+)
+calendars = st.builds(
+    BusinessCalendar, st.sampled_from(["82", "57", "67", "974", "971", "2A"]), st.booleans()
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from domain.common import ScopeKind
-from domain.errors import InvalidInput, MandateExpired, MandateOutOfScope, MandatePreconditionMissing, MandateRevoked
+from domain.errors import (
+    InvalidInput,
+    MandateExpired,
+    MandateOutOfScope,
+    MandatePreconditionMissing,
+    MandateRevoked,
+)
 from domain.mandate import Mandate, MandateStatus, RevocationChannel
 from domain.policy import Policy, add_months
 from tests.conftest import ADVISER, NOW
@@ -24,7 +30,10 @@ def terms(**overrides: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "structure_id": uuid4(),
         "mandant": {"first_name": "Jeanne", "last_name": "Test"},
-        "identity_verification": {"document_type": "id_card", "verified_at": NOW - timedelta(minutes=5)},
+        "identity_verification": {
+            "document_type": "id_card",
+            "verified_at": NOW - timedelta(minutes=5),
+        },
         "information_notice_version": "2026-01",
         "scopes": [{"partner": "caf", "kinds": ["act_on_behalf"]}],
         "valid_until": NOW + timedelta(days=182),
@@ -39,18 +48,26 @@ def sign(**overrides: Any) -> Mandate:
     return Mandate.sign(**terms(**overrides), policy=POLICY, actor=ADVISER, now=NOW)
 
 
-@pytest.mark.parametrize(("override", "field"), [
-    ({"identity_verification": {"verified_at": NOW}}, "identity_verification.document_type"),
-    ({"identity_verification": {"document_type": "passport"}}, "identity_verification.verified_at"),
-    ({"information_notice_version": ""}, "information_notice.version"),
-    ({"scopes": []}, "scopes"),
-    ({"scopes": [{"partner": "caf", "kinds": []}]}, "scopes[0].kinds"),
-    ({"valid_until": NOW}, "valid_until"),
-    ({"originals": 1}, "originals"),
-    ({"signed_document_sha256": "not-a-hash"}, "signed_document_sha256"),
-    ({"signed_on_site": False}, "signed_on_site"),
-])  # fmt: skip
-def test_signing_is_refused_when_a_precondition_is_missing(override: dict[str, Any], field: str) -> None:
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"identity_verification": {"verified_at": NOW}}, "identity_verification.document_type"),
+        (
+            {"identity_verification": {"document_type": "passport"}},
+            "identity_verification.verified_at",
+        ),
+        ({"information_notice_version": ""}, "information_notice.version"),
+        ({"scopes": []}, "scopes"),
+        ({"scopes": [{"partner": "caf", "kinds": []}]}, "scopes[0].kinds"),
+        ({"valid_until": NOW}, "valid_until"),
+        ({"originals": 1}, "originals"),
+        ({"signed_document_sha256": "not-a-hash"}, "signed_document_sha256"),
+        ({"signed_on_site": False}, "signed_on_site"),
+    ],
+)
+def test_signing_is_refused_when_a_precondition_is_missing(
+    override: dict[str, Any], field: str
+) -> None:
     with pytest.raises(MandatePreconditionMissing) as refused:
         sign(**override)
     assert refused.value.field == field
@@ -65,13 +82,25 @@ def test_a_mandate_lasts_at_most_the_configured_months() -> None:
 
 def test_an_identity_verified_in_the_future_is_refused() -> None:
     with pytest.raises(InvalidInput) as refused:
-        sign(identity_verification={"document_type": "id_card", "verified_at": NOW + timedelta(hours=1)})
+        sign(
+            identity_verification={
+                "document_type": "id_card",
+                "verified_at": NOW + timedelta(hours=1),
+            }
+        )
     assert refused.value.field == "identity_verification.verified_at"
 
 
 def revoke(mandate: Mandate, at: datetime) -> bool:
-    return mandate.revoke(requested_by="mandant", channel=RevocationChannel.COUNTER,
-                          reason="changed mind", at=at, policy=POLICY, actor=ADVISER, now=at)  # fmt: skip
+    return mandate.revoke(
+        requested_by="mandant",
+        channel=RevocationChannel.COUNTER,
+        reason="changed mind",
+        at=at,
+        policy=POLICY,
+        actor=ADVISER,
+        now=at,
+    )
 
 
 def test_revocation_takes_effect_at_once() -> None:
@@ -137,8 +166,12 @@ class MandateLifecycle(RuleBasedStateMachine):
 
     @rule(partner=st.sampled_from(["caf", "cpam"]), kind=st.sampled_from(list(ScopeKind)))
     def adviser_acts(self, partner: str, kind: ScopeKind) -> None:
-        usable = (not self.was_revoked and self.now < self.mandate.valid_until
-                  and partner == "caf" and kind == ACT)  # fmt: skip
+        usable = (
+            not self.was_revoked
+            and self.now < self.mandate.valid_until
+            and partner == "caf"
+            and kind == ACT
+        )
         try:
             self.mandate.record_use(uuid4(), partner, kind, self.now, actor=ADVISER, now=self.now)
         except (MandateRevoked, MandateExpired, MandateOutOfScope):

@@ -17,10 +17,20 @@ DUE = NOW + timedelta(hours=72)
 
 
 def given_a_request(channel: Channel = Channel.EMAIL) -> Request:
-    return Request.open(structure_id=uuid4(), channel=channel, partner="caf",
-                        mission=Mission.ADMINISTRATIVE_HELP, theme="rsa", received_at=NOW,
-                        user={"first_name": "Jeanne", "last_name": "Test"}, due_at=DUE,
-                        rule_version=RULE_VERSION, data_due_at=NOW, actor=ADVISER, now=NOW)  # fmt: skip
+    return Request.open(
+        structure_id=uuid4(),
+        channel=channel,
+        partner="caf",
+        mission=Mission.ADMINISTRATIVE_HELP,
+        theme="rsa",
+        received_at=NOW,
+        user={"first_name": "Jeanne", "last_name": "Test"},
+        due_at=DUE,
+        rule_version=RULE_VERSION,
+        data_due_at=NOW,
+        actor=ADVISER,
+        now=NOW,
+    )
 
 
 def respond(request: Request, at: datetime) -> None:
@@ -29,7 +39,11 @@ def respond(request: Request, at: datetime) -> None:
 
 def test_an_opened_request_is_open_and_records_the_rule_version() -> None:
     request = given_a_request()
-    assert (request.status, request.rule_version, request.due_at) == (Status.OPEN, RULE_VERSION, DUE)
+    assert (request.status, request.rule_version, request.due_at) == (
+        Status.OPEN,
+        RULE_VERSION,
+        DUE,
+    )
 
 
 def test_the_first_response_stops_the_clock_and_later_ones_do_not_move_it() -> None:
@@ -50,7 +64,9 @@ def test_a_response_cannot_predate_receipt() -> None:
 def test_a_response_cannot_be_in_the_future() -> None:
     request = given_a_request()
     with pytest.raises(InvalidInput):
-        request.respond(LATER + timedelta(minutes=1), "x", data_due_at=NOW, actor=ADVISER, now=LATER)
+        request.respond(
+            LATER + timedelta(minutes=1), "x", data_due_at=NOW, actor=ADVISER, now=LATER
+        )
 
 
 def test_a_resolved_request_refuses_work_until_reopened() -> None:
@@ -70,18 +86,30 @@ def test_only_a_resolved_request_can_be_reopened() -> None:
 def test_a_partner_answer_needs_an_open_escalation_to_that_partner() -> None:
     request = given_a_request()
     with pytest.raises(RuleViolation):
-        request.record_partner_answer("caf", "ok", LATER, data_due_at=LATER, actor=ADVISER, now=LATER)
+        request.record_partner_answer(
+            "caf", "ok", LATER, data_due_at=LATER, actor=ADVISER, now=LATER
+        )
     request.escalate("caf", "blocked file", LATER, data_due_at=LATER, actor=ADVISER, now=LATER)
-    request.record_partner_answer("caf", "unblocked", LATER, data_due_at=LATER, actor=ADVISER, now=LATER)
+    request.record_partner_answer(
+        "caf", "unblocked", LATER, data_due_at=LATER, actor=ADVISER, now=LATER
+    )
     assert request.escalations[0]["answered_at"] == LATER
 
 
 def test_destruction_is_recorded_once_and_clears_personal_fields() -> None:
     request = given_a_request()
     respond(request, LATER)
-    assert request.destroy_personal_data(DestructionReason.DATA_SUBJECT_REQUEST, actor=ADVISER, now=LATER)
-    assert not request.destroy_personal_data(DestructionReason.RETENTION_EXPIRED, actor=ADVISER, now=LATER)
-    assert (request.user, request.responses[0]["summary"], request.destroyed_at) == (None, None, LATER)
+    assert request.destroy_personal_data(
+        DestructionReason.DATA_SUBJECT_REQUEST, actor=ADVISER, now=LATER
+    )
+    assert not request.destroy_personal_data(
+        DestructionReason.RETENTION_EXPIRED, actor=ADVISER, now=LATER
+    )
+    assert (request.user, request.responses[0]["summary"], request.destroyed_at) == (
+        None,
+        None,
+        LATER,
+    )
     assert request.destruction_reason == "data_subject_request"
 
 
@@ -102,15 +130,19 @@ def test_every_event_carries_its_actor_and_the_injected_time() -> None:
 calendar = BusinessCalendar("82")
 
 
-@pytest.mark.parametrize(("first_response", "now", "expected"), [
-    (None, NOW, SlaState.ON_TIME),
-    (None, DUE - timedelta(hours=23), SlaState.DUE_SOON),
-    (None, DUE, SlaState.OVERDUE),
-    (DUE, DUE + timedelta(days=3), SlaState.MET),
-    (DUE + timedelta(seconds=1), DUE + timedelta(days=3), SlaState.MISSED),
-])  # fmt: skip
-def test_sla_state_follows_the_deadline(first_response: datetime | None, now: datetime,
-                                        expected: SlaState) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("first_response", "now", "expected"),
+    [
+        (None, NOW, SlaState.ON_TIME),
+        (None, DUE - timedelta(hours=23), SlaState.DUE_SOON),
+        (None, DUE, SlaState.OVERDUE),
+        (DUE, DUE + timedelta(days=3), SlaState.MET),
+        (DUE + timedelta(seconds=1), DUE + timedelta(days=3), SlaState.MISSED),
+    ],
+)
+def test_sla_state_follows_the_deadline(
+    first_response: datetime | None, now: datetime, expected: SlaState
+) -> None:
     assert sla_state(DUE, first_response, now, calendar) == expected
 
 

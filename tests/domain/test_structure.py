@@ -10,19 +10,33 @@ from tests.conftest import ADMIN, NOW, WEEKDAYS_9_TO_14
 
 
 def register(timetable: list[dict[str, object]]) -> Structure:
-    return Structure.register(code="moissac", name="FS Moissac", department="82",
-                              timetable=timetable, actor=ADMIN, now=NOW)  # fmt: skip
+    return Structure.register(
+        code="moissac",
+        name="FS Moissac",
+        department="82",
+        timetable=timetable,
+        actor=ADMIN,
+        now=NOW,
+    )
 
 
 def test_25_hours_over_5_days_meets_the_minimum() -> None:
     conformity = register(WEEKDAYS_9_TO_14).conformity(NOW)
-    assert (conformity.weekly_hours, conformity.open_days, conformity.meets_minimum) == (25.0, 5, True)
+    assert (conformity.weekly_hours, conformity.open_days, conformity.meets_minimum) == (
+        25.0,
+        5,
+        True,
+    )
 
 
 def test_30_hours_over_4_days_does_not_meet_the_minimum() -> None:
     slots = [{"weekday": d, "opens": "09:00", "closes": "16:30"} for d in range(1, 5)]
     conformity = register(slots).conformity(NOW)
-    assert (conformity.weekly_hours, conformity.open_days, conformity.meets_minimum) == (30.0, 4, False)
+    assert (conformity.weekly_hours, conformity.open_days, conformity.meets_minimum) == (
+        30.0,
+        4,
+        False,
+    )
 
 
 def test_23_hours_over_6_days_does_not_meet_the_minimum() -> None:
@@ -31,18 +45,23 @@ def test_23_hours_over_6_days_does_not_meet_the_minimum() -> None:
 
 
 def test_overlapping_slots_of_one_day_are_refused() -> None:
-    slots = [{"weekday": 1, "opens": "09:00", "closes": "12:00"},
-             {"weekday": 1, "opens": "11:00", "closes": "15:00"}]  # fmt: skip
+    slots = [
+        {"weekday": 1, "opens": "09:00", "closes": "12:00"},
+        {"weekday": 1, "opens": "11:00", "closes": "15:00"},
+    ]
     with pytest.raises(InvalidInput) as refused:
         register(slots)
     assert refused.value.field == "timetable"
 
 
-@pytest.mark.parametrize(("slot", "field"), [
-    ({"weekday": 8, "opens": "09:00", "closes": "12:00"}, "timetable[0].weekday"),
-    ({"weekday": 1, "opens": "9h", "closes": "12:00"}, "timetable[0].opens"),
-    ({"weekday": 1, "opens": "12:00", "closes": "09:00"}, "timetable[0].closes"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("slot", "field"),
+    [
+        ({"weekday": 8, "opens": "09:00", "closes": "12:00"}, "timetable[0].weekday"),
+        ({"weekday": 1, "opens": "9h", "closes": "12:00"}, "timetable[0].opens"),
+        ({"weekday": 1, "opens": "12:00", "closes": "09:00"}, "timetable[0].closes"),
+    ],
+)
 def test_a_malformed_slot_is_refused_with_its_field(slot: dict[str, object], field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         register([slot])

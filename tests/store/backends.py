@@ -34,10 +34,13 @@ def store_contains(settings: Settings, needle: bytes) -> list[str]:
     base, schema = _pg(settings)
     found = []
     with psycopg.connect(base, autocommit=True) as conn:
-        tables = conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                              (schema,)).fetchall()  # fmt: skip
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        ).fetchall()
         for (table,) in tables:
-            rows = conn.execute(SQL("SELECT * FROM {}.{}").format(Identifier(schema), Identifier(table)))
+            rows = conn.execute(
+                SQL("SELECT * FROM {}.{}").format(Identifier(schema), Identifier(table))
+            )
             if any(needle in _as_bytes(value) for row in rows for value in row):
                 found.append(table)
         found += _pg_pages_containing(conn, schema, needle)
@@ -49,11 +52,14 @@ def _pg_pages_containing(conn: psycopg.Connection[Any], schema: str, needle: byt
     conn.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
     conn.execute("CHECKPOINT")
     relations = conn.execute(
-        "SELECT c.oid::regclass::text, pg_relation_size(c.oid) / current_setting('block_size')::int "
+        "SELECT c.oid::regclass::text, "
+        "pg_relation_size(c.oid) / current_setting('block_size')::int "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname IN (%s, 'pg_toast') AND c.relkind IN ('r', 't', 'i') "
-        "AND (n.nspname = %s OR c.oid IN (SELECT reltoastrelid FROM pg_class c2 JOIN pg_namespace n2 "
-        "ON n2.oid = c2.relnamespace WHERE n2.nspname = %s))", (schema, schema, schema)).fetchall()
+        "AND (n.nspname = %s OR c.oid IN (SELECT c2.reltoastrelid FROM pg_class c2 "
+        "JOIN pg_namespace n2 ON n2.oid = c2.relnamespace WHERE n2.nspname = %s))",
+        (schema, schema, schema),
+    ).fetchall()
     found = []
     for relation, blocks in relations:
         for block in range(blocks):
@@ -69,29 +75,40 @@ def _as_bytes(value: Any) -> bytes:
     return str(value).encode()
 
 
-def superuser_rewrite(settings: Settings, position: int, change: Callable[[bytes], bytes] | None) -> None:
+def superuser_rewrite(
+    settings: Settings, position: int, change: Callable[[bytes], bytes] | None
+) -> None:
     """Rewrites (or, with ``change=None``, deletes) one stored event, bypassing the triggers."""
     if settings.backend == "sqlite":
         with sqlite3.connect(settings.sqlite_path) as conn:
             conn.execute("DROP TRIGGER stored_events_no_update")
             conn.execute("DROP TRIGGER stored_events_no_delete")
-            (state,) = conn.execute("SELECT state FROM stored_events WHERE rowid = ?", (position,)).fetchone()
+            (state,) = conn.execute(
+                "SELECT state FROM stored_events WHERE rowid = ?", (position,)
+            ).fetchone()
             if change is None:
                 conn.execute("DELETE FROM stored_events WHERE rowid = ?", (position,))
             else:
-                conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (change(state), position))
+                conn.execute(
+                    "UPDATE stored_events SET state = ? WHERE rowid = ?", (change(state), position)
+                )
         return
     base, schema = _pg(settings)
     table = SQL("{}.{}").format(Identifier(schema), Identifier(PG_EVENTS))
     with psycopg.connect(base) as conn:
         conn.execute("SET session_replication_role = replica")
-        (state,) = conn.execute(SQL("SELECT state FROM {} WHERE notification_id = %s").format(table),
-                                (position,)).fetchone()  # fmt: skip
+        (state,) = conn.execute(
+            SQL("SELECT state FROM {} WHERE notification_id = %s").format(table), (position,)
+        ).fetchone()
         if change is None:
-            conn.execute(SQL("DELETE FROM {} WHERE notification_id = %s").format(table), (position,))
+            conn.execute(
+                SQL("DELETE FROM {} WHERE notification_id = %s").format(table), (position,)
+            )
         else:
-            conn.execute(SQL("UPDATE {} SET state = %s WHERE notification_id = %s").format(table),
-                         (change(state), position))  # fmt: skip
+            conn.execute(
+                SQL("UPDATE {} SET state = %s WHERE notification_id = %s").format(table),
+                (change(state), position),
+            )
 
 
 def app_execute(ledger: Ledger, statement: str) -> None:
@@ -108,11 +125,18 @@ def add_other_envelope_keys(settings: Settings, count: int) -> None:
     """Live keys of other envelopes, so the destroyed key shares its pages with live ones."""
     if settings.backend == "sqlite":
         with sqlite3.connect(settings.sqlite_path) as conn:
-            conn.executemany("INSERT INTO envelope_keys VALUES (?, ?, randomblob(32))",
-                             [(uuid.uuid4().hex, uuid.uuid4().hex) for _ in range(count)])  # fmt: skip
+            conn.executemany(
+                "INSERT INTO envelope_keys VALUES (?, ?, randomblob(32))",
+                [(uuid.uuid4().hex, uuid.uuid4().hex) for _ in range(count)],
+            )
         return
     base, schema = _pg(settings)
     with psycopg.connect(base) as conn:
-        conn.execute(SQL("INSERT INTO {}.envelope_keys SELECT gen_random_uuid(), gen_random_uuid(), "
-                         "decode(md5(random()::text) || md5(random()::text), 'hex') "
-                         "FROM generate_series(1, %s)").format(Identifier(schema)), (count,))  # fmt: skip
+        conn.execute(
+            SQL(
+                "INSERT INTO {}.envelope_keys SELECT gen_random_uuid(), gen_random_uuid(), "
+                "decode(md5(random()::text) || md5(random()::text), 'hex') "
+                "FROM generate_series(1, %s)"
+            ).format(Identifier(schema)),
+            (count,),
+        )

@@ -21,8 +21,11 @@ def test_a_destroyed_envelope_leaves_neither_data_nor_key_in_the_store(
     ledger.respond(request.id, at=LATER, summary=f"called {marker} back", actor=ADVISER, now=LATER)
     assert ledger.get_request(request.id).user == {"first_name": "Jeanne", "last_name": marker}
     key = ledger.recorder.get_key(request.envelope_id)  # type: ignore[attr-defined]
-    assert key is not None and store_contains(settings, key), "the scan must see the live key"
-    assert store_contains(settings, marker.encode()) == [], "personal data are never stored in clear"
+    assert key is not None
+    assert store_contains(settings, key), "the scan must see the live key"
+    assert store_contains(settings, marker.encode()) == [], (
+        "personal data are never stored in clear"
+    )
 
     ledger.destroy_envelope(request.envelope_id, reason="procedure_resolved", actor=DPO, now=LATER)
 
@@ -30,7 +33,10 @@ def test_a_destroyed_envelope_leaves_neither_data_nor_key_in_the_store(
     assert store_contains(settings, marker.encode()) == []
     history = list(ledger.events.get(request.id))
     assert [type(e).__qualname__ for e in history] == [
-        "Request.Opened", "Request.Responded", "Request.PersonalDataDestroyed"]  # fmt: skip
+        "Request.Opened",
+        "Request.Responded",
+        "Request.PersonalDataDestroyed",
+    ]
     assert (history[0].user, history[1].summary) == (None, None)  # type: ignore[attr-defined]
     assert history[2].reason == "procedure_resolved"  # type: ignore[attr-defined]
     reloaded = ledger.get_request(request.id)
@@ -39,5 +45,7 @@ def test_a_destroyed_envelope_leaves_neither_data_nor_key_in_the_store(
 
 def test_other_envelopes_survive_a_destruction(ledger: Ledger, structure: str) -> None:
     kept, destroyed = open_request(ledger, structure), open_request(ledger, structure)
-    ledger.destroy_envelope(destroyed.envelope_id, reason="data_subject_request", actor=DPO, now=LATER)
+    ledger.destroy_envelope(
+        destroyed.envelope_id, reason="data_subject_request", actor=DPO, now=LATER
+    )
     assert ledger.get_request(kept.id).user is not None

@@ -26,32 +26,63 @@ USER = {"first_name": "Jeanne", "last_name": "Test"}
 SOON = NOW + timedelta(hours=1)
 
 
-def open_request(ledger: Ledger, structure: str, channel: str = "email", **overrides: Any) -> Request:
-    fields: dict[str, Any] = {"structure_code": structure, "channel": channel, "partner": "caf",
-                              "mission": "administrative_help", "theme": "rsa", "received_at": NOW,
-                              "user": USER, "actor": ADVISER, "now": NOW}  # fmt: skip
+def open_request(
+    ledger: Ledger, structure: str, channel: str = "email", **overrides: Any
+) -> Request:
+    fields: dict[str, Any] = {
+        "structure_code": structure,
+        "channel": channel,
+        "partner": "caf",
+        "mission": "administrative_help",
+        "theme": "rsa",
+        "received_at": NOW,
+        "user": USER,
+        "actor": ADVISER,
+        "now": NOW,
+    }
     return ledger.open_request(**(fields | overrides))
 
 
 def sign_mandate(ledger: Ledger, structure: str, **overrides: Any) -> Mandate:
     fields: dict[str, Any] = {
-        "structure_code": structure, "mandant": USER,
+        "structure_code": structure,
+        "mandant": USER,
         "identity_verification": {"document_type": "id_card", "verified_at": NOW},
         "information_notice_version": "2026-01",
         "scopes": [{"partner": "caf", "kinds": ["act_on_behalf", "data_communication"]}],
-        "valid_until": NOW + timedelta(days=30), "originals": 2,
-        "signed_document_sha256": "b" * 64, "signed_on_site": True, "actor": ADVISER, "now": NOW,
-    }  # fmt: skip
+        "valid_until": NOW + timedelta(days=30),
+        "originals": 2,
+        "signed_document_sha256": "b" * 64,
+        "signed_on_site": True,
+        "actor": ADVISER,
+        "now": NOW,
+    }
     return ledger.sign_mandate(**(fields | overrides))
 
 
-def act(ledger: Ledger, request: Request, mandate_id: Any, partner: str = "caf",
-        scope: str = "act_on_behalf", now: Any = SOON) -> Request:  # fmt: skip
-    return ledger.act_on_behalf(request.id, mandate_id=mandate_id, partner=partner, scope=scope,
-                                procedure="rsa_quarterly_return", at=now, actor=ADVISER, now=now)  # fmt: skip
+def act(
+    ledger: Ledger,
+    request: Request,
+    mandate_id: Any,
+    partner: str = "caf",
+    scope: str = "act_on_behalf",
+    now: Any = SOON,
+) -> Request:
+    return ledger.act_on_behalf(
+        request.id,
+        mandate_id=mandate_id,
+        partner=partner,
+        scope=scope,
+        procedure="rsa_quarterly_return",
+        at=now,
+        actor=ADVISER,
+        now=now,
+    )
 
 
-def test_an_email_request_is_due_72_working_hours_after_receipt(ledger: Ledger, structure: str) -> None:
+def test_an_email_request_is_due_72_working_hours_after_receipt(
+    ledger: Ledger, structure: str
+) -> None:
     request = ledger.get_request(open_request(ledger, structure).id)
     assert request.due_at == NOW + timedelta(hours=72)
     assert request.rule_version == RULE_VERSION
@@ -62,7 +93,9 @@ def test_a_counter_request_has_no_response_deadline(ledger: Ledger, structure: s
     assert ledger.get_request(open_request(ledger, structure, "counter").id).due_at is None
 
 
-def test_an_unknown_partner_is_refused_and_nothing_is_recorded(ledger: Ledger, structure: str) -> None:
+def test_an_unknown_partner_is_refused_and_nothing_is_recorded(
+    ledger: Ledger, structure: str
+) -> None:
     before = ledger.recorder.max_notification_id()
     with pytest.raises(InvalidInput) as refused:
         open_request(ledger, structure, partner="unknown")
@@ -71,16 +104,28 @@ def test_an_unknown_partner_is_refused_and_nothing_is_recorded(ledger: Ledger, s
 
 
 def test_a_local_partner_declared_by_the_structure_is_accepted(ledger: Ledger) -> None:
-    ledger.register_structure(code="bus", name="Bus France Services", department="82",
-                              timetable=WEEKDAYS_9_TO_14, local_partners=["mission_locale"],
-                              actor=ADMIN, now=NOW)  # fmt: skip
+    ledger.register_structure(
+        code="bus",
+        name="Bus France Services",
+        department="82",
+        timetable=WEEKDAYS_9_TO_14,
+        local_partners=["mission_locale"],
+        actor=ADMIN,
+        now=NOW,
+    )
     assert open_request(ledger, "bus", partner="mission_locale").partner == "mission_locale"
 
 
 def test_a_structure_is_registered_once(ledger: Ledger, structure: str) -> None:
     with pytest.raises(VersionConflict) as refused:
-        ledger.register_structure(code=structure, name="again", department="82",
-                                  timetable=WEEKDAYS_9_TO_14, actor=ADMIN, now=NOW)  # fmt: skip
+        ledger.register_structure(
+            code=structure,
+            name="again",
+            department="82",
+            timetable=WEEKDAYS_9_TO_14,
+            actor=ADMIN,
+            now=NOW,
+        )
     assert refused.value.code == "structure_exists"
 
 
@@ -90,8 +135,14 @@ def test_acting_without_a_mandate_is_refused(ledger: Ledger, structure: str) -> 
 
 
 def test_acting_under_another_structures_mandate_is_refused(ledger: Ledger, structure: str) -> None:
-    ledger.register_structure(code="moissac", name="FS Moissac", department="82",
-                              timetable=WEEKDAYS_9_TO_14, actor=ADMIN, now=NOW)  # fmt: skip
+    ledger.register_structure(
+        code="moissac",
+        name="FS Moissac",
+        department="82",
+        timetable=WEEKDAYS_9_TO_14,
+        actor=ADMIN,
+        now=NOW,
+    )
     mandate = sign_mandate(ledger, "moissac")
     with pytest.raises(MandateRequired):
         act(ledger, open_request(ledger, structure), mandate.id)
@@ -99,8 +150,15 @@ def test_acting_under_another_structures_mandate_is_refused(ledger: Ledger, stru
 
 def test_acting_under_a_revoked_mandate_is_refused_at_once(ledger: Ledger, structure: str) -> None:
     request, mandate = open_request(ledger, structure), sign_mandate(ledger, structure)
-    ledger.revoke_mandate(mandate.id, requested_by="mandant", channel="phone", reason="moved away",
-                          at=SOON, actor=ADVISER, now=SOON)  # fmt: skip
+    ledger.revoke_mandate(
+        mandate.id,
+        requested_by="mandant",
+        channel="phone",
+        reason="moved away",
+        at=SOON,
+        actor=ADVISER,
+        now=SOON,
+    )
     with pytest.raises(MandateRevoked):
         act(ledger, request, mandate.id)
     assert ledger.get_request(request.id).version == request.version
@@ -118,7 +176,9 @@ def test_acting_outside_the_mandates_scope_is_refused(ledger: Ledger, structure:
         act(ledger, request, mandate.id, partner="cpam")
 
 
-def test_an_action_is_recorded_on_request_and_mandate_in_one_save(ledger: Ledger, structure: str) -> None:
+def test_an_action_is_recorded_on_request_and_mandate_in_one_save(
+    ledger: Ledger, structure: str
+) -> None:
     request, mandate = open_request(ledger, structure), sign_mandate(ledger, structure)
     before = ledger.recorder.max_notification_id()
     act(ledger, request, mandate.id)
@@ -132,8 +192,15 @@ def test_an_action_is_recorded_on_request_and_mandate_in_one_save(ledger: Ledger
 def test_revocation_is_idempotent(ledger: Ledger, structure: str) -> None:
     mandate = sign_mandate(ledger, structure)
     for _ in range(2):
-        ledger.revoke_mandate(mandate.id, requested_by="mandant", channel="counter", reason="x",
-                              at=SOON, actor=ADVISER, now=SOON)  # fmt: skip
+        ledger.revoke_mandate(
+            mandate.id,
+            requested_by="mandant",
+            channel="counter",
+            reason="x",
+            at=SOON,
+            actor=ADVISER,
+            now=SOON,
+        )
     assert ledger.get_mandate(mandate.id).version == 2
 
 
@@ -145,7 +212,9 @@ def test_an_unresolved_request_is_due_for_destruction_24_months_after_last_activ
     assert ledger.get_request(request.id).data_due_at == add_months(SOON, 24)
 
 
-def test_a_resolved_request_is_due_for_destruction_at_resolution(ledger: Ledger, structure: str) -> None:
+def test_a_resolved_request_is_due_for_destruction_at_resolution(
+    ledger: Ledger, structure: str
+) -> None:
     request = open_request(ledger, structure)
     ledger.resolve(request.id, outcome="solved", at=SOON, actor=ADVISER, now=SOON)
     assert ledger.get_request(request.id).data_due_at == SOON
@@ -155,8 +224,14 @@ def test_a_stale_expected_version_is_a_conflict(ledger: Ledger, structure: str) 
     request = open_request(ledger, structure)
     ledger.respond(request.id, at=SOON, summary="a", actor=ADVISER, now=SOON)
     with pytest.raises(VersionConflict):
-        ledger.respond(request.id, at=SOON, summary="b", actor=ADVISER, now=SOON,
-                       expected_version=request.version)  # fmt: skip
+        ledger.respond(
+            request.id,
+            at=SOON,
+            summary="b",
+            actor=ADVISER,
+            now=SOON,
+            expected_version=request.version,
+        )
 
 
 def test_unknown_ids_are_not_found(ledger: Ledger) -> None:
@@ -184,18 +259,31 @@ def test_destroying_a_mandates_envelope_keeps_its_history(ledger: Ledger, struct
 def test_destruction_is_idempotent(ledger: Ledger, structure: str) -> None:
     request = open_request(ledger, structure)
     for _ in range(2):
-        ledger.destroy_envelope(request.envelope_id, reason="data_subject_request", actor=DPO, now=SOON)
+        ledger.destroy_envelope(
+            request.envelope_id, reason="data_subject_request", actor=DPO, now=SOON
+        )
     assert ledger.get_request(request.id).version == 2
 
 
 def test_the_breach_register_keeps_every_step(ledger: Ledger) -> None:
     breach = ledger.declare_breach(
-        aware_at=NOW, detected_at=NOW, nature=["availability"], description="server down",
-        data_categories=["case files"], subject_categories=["users"], approx_subjects=10,
-        approx_records=10, likely_consequences="delays", measures="restore", contact="dpo",
-        actor=DPO, now=SOON,
-    )  # fmt: skip
-    ledger.assess_breach_risk(breach.id, level="none", rationale="backup restored", actor=DPO, now=SOON)
+        aware_at=NOW,
+        detected_at=NOW,
+        nature=["availability"],
+        description="server down",
+        data_categories=["case files"],
+        subject_categories=["users"],
+        approx_subjects=10,
+        approx_records=10,
+        likely_consequences="delays",
+        measures="restore",
+        contact="dpo",
+        actor=DPO,
+        now=SOON,
+    )
+    ledger.assess_breach_risk(
+        breach.id, level="none", rationale="backup restored", actor=DPO, now=SOON
+    )
     ledger.close_breach(breach.id, at=SOON, actor=DPO, now=SOON)
     reloaded = ledger.get_breach(breach.id)
     assert (reloaded.version, reloaded.risk_level, reloaded.closed_at) == (3, "none", SOON)

@@ -1,0 +1,86 @@
+"""Ledger commands on mandates: sign, revoke, expire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.common import Actor, parse_enum
+from domain.mandate import Mandate, RevocationChannel
+from domain.request_commands import RequestCommands
+
+
+class MandateCommands(RequestCommands):
+    def get_mandate(self, mandate_id: UUID) -> Mandate:
+        return self._load(Mandate, mandate_id)
+
+    def sign_mandate(
+        self,
+        *,
+        structure_code: str,
+        mandant: dict[str, Any],
+        identity_verification: dict[str, Any],
+        information_notice_version: str,
+        scopes: list[dict[str, Any]],
+        valid_until: datetime,
+        originals: int,
+        signed_document_sha256: str,
+        signed_on_site: bool,
+        actor: Actor,
+        now: datetime,
+    ) -> Mandate:
+        """Refused (422) with the first missing precondition of Art. 4.6."""
+        structure = self.get_structure(structure_code)
+        for i, scope in enumerate(scopes):
+            if isinstance(scope, dict):
+                self._structure_partner(
+                    structure, str(scope.get("partner")), f"scopes[{i}].partner"
+                )
+        mandate = Mandate.sign(
+            structure_id=structure.id,
+            mandant=mandant,
+            identity_verification=identity_verification,
+            information_notice_version=information_notice_version,
+            scopes=scopes,
+            valid_until=valid_until,
+            originals=originals,
+            signed_document_sha256=signed_document_sha256,
+            signed_on_site=signed_on_site,
+            policy=self.policy,
+            actor=actor,
+            now=now,
+        )
+        self.keys.create_key(mandate.envelope_id, mandate.id)
+        self._save(mandate)
+        return mandate
+
+    def revoke_mandate(
+        self,
+        mandate_id: UUID,
+        *,
+        requested_by: str,
+        channel: str,
+        reason: str,
+        at: datetime,
+        actor: Actor,
+        now: datetime,
+    ) -> Mandate:
+        """Revocable at any time, effective at once; revoking twice records nothing more."""
+        parsed = parse_enum(RevocationChannel, channel, "channel")
+        return self._update(
+            Mandate,
+            mandate_id,
+            lambda m: m.revoke(
+                requested_by=requested_by,
+                channel=parsed,
+                reason=reason,
+                at=at,
+                policy=self.policy,
+                actor=actor,
+                now=now,
+            ),
+        )
+
+    def expire_mandate(self, mandate_id: UUID, *, actor: Actor, now: datetime) -> Mandate:
+        return self._update(Mandate, mandate_id, lambda m: m.expire(actor=actor, now=now))

@@ -1,0 +1,234 @@
+"""Ledger commands on requests: open, work, act on the user's behalf, resolve."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.calendar import RULE_VERSION
+from domain.common import Actor, Channel, Mission, ScopeKind, parse_enum
+from domain.errors import InvalidInput, MandateRequired, NotFound
+from domain.mandate import Mandate
+from domain.policy import request_data_due_at
+from domain.request import Outcome, Request
+from domain.service import LedgerBase
+from domain.structure import Structure, structure_uuid
+
+
+class RequestCommands(LedgerBase):
+    def get_structure(self, code: str) -> Structure:
+        return self._load(Structure, structure_uuid(code))
+
+    def get_request(self, request_id: UUID) -> Request:
+        return self._load(Request, request_id)
+
+    def _structure_partner(
+        self, structure: Structure, partner: str, field: str = "partner"
+    ) -> None:
+        if not structure.accepts_partner(partner):
+            raise InvalidInput(
+                "partner is neither national nor declared by the structure", field=field
+            )
+
+    def _activity_due(self, now: datetime) -> datetime:
+        """Retention of an unresolved case runs from its last activity."""
+        return request_data_due_at(self.policy, now, None)
+
+    def open_request(
+        self,
+        *,
+        structure_code: str,
+        channel: str,
+        partner: str,
+        mission: str,
+        theme: str,
+        received_at: datetime,
+        user: dict[str, Any],
+        actor: Actor,
+        now: datetime,
+    ) -> Request:
+        """For e-mail and contact form, the answer is due 72 working hours after receipt."""
+        structure = self.get_structure(structure_code)
+        parsed_channel = parse_enum(Channel, channel, "channel")
+        self._structure_partner(structure, partner)
+        due_at = None
+        if parsed_channel.has_response_deadline:
+            due_at = structure.calendar.deadline(received_at, self.policy.response_working_hours)
+        request = Request.open(
+            structure_id=structure.id,
+            channel=parsed_channel,
+            partner=partner,
+            mission=parse_enum(Mission, mission, "mission"),
+            theme=theme,
+            received_at=received_at,
+            user=user,
+            due_at=due_at,
+            rule_version=RULE_VERSION,
+            data_due_at=self._activity_due(now),
+            actor=actor,
+            now=now,
+        )
+        self.keys.create_key(request.envelope_id, request.id)
+        self._save(request)
+        return request
+
+    def assign_adviser(
+        self,
+        request_id: UUID,
+        adviser: str,
+        *,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Request:
+        due = self._activity_due(now)
+        return self._update(
+            Request,
+            request_id,
+            lambda r: r.assign(adviser, data_due_at=due, actor=actor, now=now),
+            expected_version,
+        )
+
+    def respond(
+        self,
+        request_id: UUID,
+        *,
+        at: datetime,
+        summary: str,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Request:
+        """The first response stops the SLA clock."""
+        due = self._activity_due(now)
+        return self._update(
+            Request,
+            request_id,
+            lambda r: r.respond(at, summary, data_due_at=due, actor=actor, now=now),
+            expected_version,
+        )
+
+    def escalate(
+        self,
+        request_id: UUID,
+        *,
+        partner: str,
+        reason: str,
+        at: datetime,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Request:
+        def decide(request: Request) -> None:
+            self._structure_partner(self._load(Structure, request.structure_id), partner)
+            request.escalate(
+                partner, reason, at, data_due_at=self._activity_due(now), actor=actor, now=now
+            )
+
+        return self._update(Request, request_id, decide, expected_version)
+
+    def record_partner_answer(
+        self,
+        request_id: UUID,
+        *,
+        partner: str,
+        summary: str,
+        at: datetime,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Request:
+        due = self._activity_due(now)
+        return self._update(
+            Request,
+            request_id,
+            lambda r: r.record_partner_answer(
+                partner, summary, at, data_due_at=due, actor=actor, now=now
+            ),
+            expected_version,
+        )
+
+    def act_on_behalf(
+        self,
+        request_id: UUID,
+        *,
+        mandate_id: UUID | None,
+        partner: str,
+        scope: str,
+        procedure: str,
+        at: datetime,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Request:
+        """Art. 4.6: refused unless an active mandate of the structure covers partner and scope;
+        the action is recorded on the request and the use on the mandate in one save."""
+        request = self._load(Request, request_id, expected_version)
+        kind = parse_enum(ScopeKind, scope, "scope")
+        mandate = self._mandate_for(request, mandate_id)
+        mandate.check_can_act(partner, kind, now)
+        request.record_action(
+            mandate.id,
+            partner,
+            kind,
+            procedure,
+            at,
+            data_due_at=self._activity_due(now),
+            actor=actor,
+            now=now,
+        )
+        mandate.record_use(request.id, partner, kind, at, actor=actor, now=now)
+        self._save(request, mandate)
+        return request
+
+    def _mandate_for(self, request: Request, mandate_id: UUID | None) -> Mandate:
+        if mandate_id is None:
+            raise MandateRequired("acting on the user's behalf needs a signed mandate")
+        try:
+            mandate = self._load(Mandate, mandate_id)
+        except NotFound:
+            raise MandateRequired("no mandate with this id") from None
+        if mandate.structure_id != request.structure_id:
+            raise MandateRequired("no mandate with this id in the request's structure")
+        return mandate
+
+    def resolve(
+        self,
+        request_id: UUID,
+        *,
+        outcome: str,
+        at: datetime,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Request:
+        """The personal data become due for destruction at resolution (plus any grace)."""
+        parsed, due = (
+            parse_enum(Outcome, outcome, "outcome"),
+            request_data_due_at(self.policy, now, at),
+        )
+        return self._update(
+            Request,
+            request_id,
+            lambda r: r.resolve(parsed, at, data_due_at=due, actor=actor, now=now),
+            expected_version,
+        )
+
+    def reopen(
+        self,
+        request_id: UUID,
+        *,
+        reason: str,
+        at: datetime,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Request:
+        due = self._activity_due(now)
+        return self._update(
+            Request,
+            request_id,
+            lambda r: r.reopen(reason, at, data_due_at=due, actor=actor, now=now),
+            expected_version,
+        )

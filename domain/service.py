@@ -1,0 +1,83 @@
+"""The base of the Ledger service layer: loading, saving, and the key vault it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, runtime_checkable
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import JSONTranscoder, RecordConflictError
+from eventsourcing.utils import EnvType
+
+from domain.common import ActorAsDict, LedgerAggregate
+from domain.errors import NotFound, VersionConflict
+from domain.policy import Policy
+
+A = TypeVar("A", bound=LedgerAggregate)
+
+
+@runtime_checkable
+class EnvelopeKeys(Protocol):
+    """What the Ledger needs from the store's key vault (the recorder provides it).
+
+    Destruction itself is atomic with its event: ``save(..., destroy_envelopes=[id])``.
+    """
+
+    def create_key(self, envelope_id: UUID, owner_id: UUID) -> None: ...
+
+    def owner_of(self, envelope_id: UUID) -> UUID | None: ...
+
+    def scrub(self) -> None: ...
+
+
+class LedgerBase(Application[UUID]):
+    name = "Ledger"
+
+    def __init__(self, env: EnvType | None = None, *, policy: Policy | None = None) -> None:
+        super().__init__(env)
+        self.policy = policy or Policy()
+        if not getattr(self.mapper, "seals_personal_data", False):
+            raise TypeError("the Ledger needs a mapper that seals personal fields (runtime.store)")
+        if not isinstance(self.recorder, EnvelopeKeys):
+            raise TypeError(
+                "the Ledger needs a recorder with an envelope key vault (runtime.store)"
+            )
+        self.keys: EnvelopeKeys = self.recorder
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(ActorAsDict())
+
+    def _load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
+        """The aggregate of that type, or ``NotFound`` (an id of another type is not found)."""
+        try:
+            aggregate: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no such {cls.__name__.lower()}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no such {cls.__name__.lower()}")
+        if expected_version is not None and aggregate.version != expected_version:
+            raise VersionConflict("the resource changed since it was read")
+        return aggregate
+
+    def _save(self, *aggregates: LedgerAggregate, **kwargs: Any) -> None:
+        """One atomic append; a concurrent writer makes it a ``VersionConflict``."""
+        try:
+            self.save(*aggregates, **kwargs)
+        except RecordConflictError:
+            raise VersionConflict("the resource changed while the command ran") from None
+
+    def _update(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        decide: Callable[[A], object],
+        expected_version: int | None = None,
+    ) -> A:
+        """Load, let the aggregate decide, save what it decided (if anything)."""
+        aggregate = self._load(cls, aggregate_id, expected_version)
+        decide(aggregate)
+        if aggregate.pending_events:
+            self._save(aggregate)
+        return aggregate
