@@ -51,8 +51,7 @@ class MandateCommands(RequestCommands):
             actor=actor,
             now=now,
         )
-        self.keys.create_key(mandate.envelope_id, mandate.id)
-        self._save(mandate)
+        self._save_opening(mandate, mandate.envelope_id)
         return mandate
 
     def revoke_mandate(

@@ -69,8 +69,7 @@ class RequestCommands(LedgerBase):
             actor=actor,
             now=now,
         )
-        self.keys.create_key(request.envelope_id, request.id)
-        self._save(request)
+        self._save_opening(request, request.envelope_id)
         return request
 
     def assign_adviser(

@@ -21,10 +21,14 @@ A = TypeVar("A", bound=LedgerAggregate)
 class EnvelopeKeys(Protocol):
     """What the Ledger needs from the store's key vault (the recorder provides it).
 
-    Destruction itself is atomic with its event: ``save(..., destroy_envelopes=[id])``.
+    Keys are born and destroyed atomically with their events:
+    ``save(..., new_envelopes=[id])`` and ``save(..., destroy_envelopes=[id])``.
     """
 
-    def create_key(self, envelope_id: UUID, owner_id: UUID) -> None: ...
+    def prepare_key(self, envelope_id: UUID, owner_id: UUID) -> None:
+        """A new key, usable for sealing now, stored with the next save that names it."""
+
+    def discard_pending(self, envelope_id: UUID) -> None: ...
 
     def owner_of(self, envelope_id: UUID) -> UUID | None: ...
 
@@ -67,6 +71,14 @@ class LedgerBase(Application[UUID]):
             self.save(*aggregates, **kwargs)
         except RecordConflictError:
             raise VersionConflict("the resource changed while the command ran") from None
+
+    def _save_opening(self, aggregate: LedgerAggregate, envelope_id: UUID) -> None:
+        """Saves the first events of an envelope together with its new key."""
+        self.keys.prepare_key(envelope_id, aggregate.id)
+        try:
+            self._save(aggregate, new_envelopes=[envelope_id])
+        finally:
+            self.keys.discard_pending(envelope_id)
 
     def _update(
         self,

@@ -28,6 +28,36 @@ IMMUTABLE_TABLES = ("event_chain", "destroyed_envelopes")
 KEY_PARTITIONS = 64  # PostgreSQL: VACUUM FULL after a destruction rewrites 1/64 of the keys
 
 
+class PendingKeys:
+    """Keys prepared for envelopes whose first events are being saved.
+
+    The mapper seals with them before the transaction; the recorder inserts them in the same
+    transaction as the events (never popping them, so a retried insert stores them again); the
+    Ledger discards them once the save is over, stored or not.
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[UUID, tuple[UUID, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def prepare(self, envelope_id: UUID, owner_id: UUID) -> None:
+        with self._lock:
+            self._keys[envelope_id] = (owner_id, new_key())
+
+    def discard(self, envelope_id: UUID) -> None:
+        with self._lock:
+            self._keys.pop(envelope_id, None)
+
+    def key(self, envelope_id: UUID) -> bytes | None:
+        with self._lock:
+            entry = self._keys.get(envelope_id)
+        return entry[1] if entry else None
+
+    def rows(self, envelope_ids: Sequence[UUID]) -> list[tuple[UUID, UUID, bytes]]:
+        with self._lock:
+            return [(e, *self._keys[e]) for e in envelope_ids]
+
+
 def _sqlite_ledger_ddl(events_table: str) -> list[str]:
     statements = [
         "CREATE TABLE IF NOT EXISTS envelope_keys (envelope_id TEXT PRIMARY KEY, "
@@ -51,6 +81,7 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"
     ) -> None:
         super().__init__(datastore, events_table_name)
+        self.pending = PendingKeys()
 
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + _sqlite_ledger_ddl(
@@ -60,6 +91,11 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        new_keys = self.pending.rows(kwargs.get("new_envelopes", ()))
+        c.executemany(
+            "INSERT INTO envelope_keys (envelope_id, owner_id, key) VALUES (?, ?, ?)",
+            [(envelope.hex, owner.hex, key) for envelope, owner, key in new_keys],
+        )
         positions = super()._insert_events(c, stored_events, **kwargs)
         assert positions is not None
         c.execute("SELECT hash FROM event_chain ORDER BY position DESC LIMIT 1")
@@ -82,14 +118,15 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             )
             c.execute("DELETE FROM envelope_keys WHERE envelope_id = ?", (envelope_id.hex,))
 
-    def create_key(self, envelope_id: UUID, owner_id: UUID) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                "INSERT INTO envelope_keys (envelope_id, owner_id, key) VALUES (?, ?, ?)",
-                (envelope_id.hex, owner_id.hex, new_key()),
-            )
+    def prepare_key(self, envelope_id: UUID, owner_id: UUID) -> None:
+        self.pending.prepare(envelope_id, owner_id)
+
+    def discard_pending(self, envelope_id: UUID) -> None:
+        self.pending.discard(envelope_id)
 
     def get_key(self, envelope_id: UUID) -> bytes | None:
+        if (pending := self.pending.key(envelope_id)) is not None:
+            return pending
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT key FROM envelope_keys WHERE envelope_id = ?", (envelope_id.hex,))
             row = c.fetchone()
@@ -174,6 +211,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements += _pg_ledger_ddl(datastore.schema, events_table_name)
         self._schema = Identifier(datastore.schema)
+        self.pending = PendingKeys()
         self._lock = threading.Lock()
         self._dirty_partitions: set[str] = set()
 
@@ -183,6 +221,10 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
+        new_keys = self.pending.rows(kwargs.get("new_envelopes", ()))
+        if new_keys:
+            insert = "INSERT INTO {schema}.envelope_keys (envelope_id, owner_id, key) VALUES %s"
+            curs.executemany(self._q(insert.replace("%s", "(%s, %s, %s)")), new_keys)
         for envelope_id in kwargs.get("destroy_envelopes", ()):
             curs.execute(
                 self._q(
@@ -217,17 +259,15 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         )
         return positions
 
-    def create_key(self, envelope_id: UUID, owner_id: UUID) -> None:
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                self._q(
-                    "INSERT INTO {schema}.envelope_keys (envelope_id, owner_id, key) "
-                    "VALUES (%s, %s, %s)"
-                ),
-                (envelope_id, owner_id, new_key()),
-            )
+    def prepare_key(self, envelope_id: UUID, owner_id: UUID) -> None:
+        self.pending.prepare(envelope_id, owner_id)
+
+    def discard_pending(self, envelope_id: UUID) -> None:
+        self.pending.discard(envelope_id)
 
     def get_key(self, envelope_id: UUID) -> bytes | None:
+        if (pending := self.pending.key(envelope_id)) is not None:
+            return pending
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
                 self._q("SELECT key FROM {schema}.envelope_keys WHERE envelope_id = %s"),
