@@ -212,6 +212,13 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         self.sql_create_statements += _pg_ledger_ddl(datastore.schema, events_table_name)
         self._schema = Identifier(datastore.schema)
         self.pending = PendingKeys()
+        self._key_query = self._q(
+            "SELECT key FROM {schema}.envelope_keys WHERE envelope_id = %(id)s"
+        )
+        self._owner_query = self._q(
+            "SELECT owner_id FROM {schema}.envelope_keys WHERE envelope_id = %(id)s UNION ALL "
+            "SELECT owner_id FROM {schema}.destroyed_envelopes WHERE envelope_id = %(id)s"
+        )
         self._lock = threading.Lock()
         self._dirty_partitions: set[str] = set()
 
@@ -268,27 +275,18 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
     def get_key(self, envelope_id: UUID) -> bytes | None:
         if (pending := self.pending.key(envelope_id)) is not None:
             return pending
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                self._q("SELECT key FROM {schema}.envelope_keys WHERE envelope_id = %s"),
-                (envelope_id,),
-                prepare=True,
-            )
-            row = curs.fetchone()
-        return bytes(row["key"]) if row else None
+        key = self._one_value(self._key_query, envelope_id)
+        return None if key is None else bytes(key)
+
+    def _one_value(self, query: Composed, envelope_id: UUID) -> Any:
+        """A single-statement read on an autocommit connection: one round trip, no BEGIN."""
+        with self.datastore.get_connection() as conn:
+            row = conn.execute(query, {"id": envelope_id}, prepare=True).fetchone()
+        return None if row is None else next(iter(row.values()))
 
     def owner_of(self, envelope_id: UUID) -> UUID | None:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                self._q(
-                    "SELECT owner_id FROM {schema}.envelope_keys WHERE envelope_id = %s "
-                    "UNION ALL SELECT owner_id FROM {schema}.destroyed_envelopes "
-                    "WHERE envelope_id = %s"
-                ),
-                (envelope_id, envelope_id),
-            )
-            row = curs.fetchone()
-        return UUID(str(row["owner_id"])) if row else None
+        owner = self._one_value(self._owner_query, envelope_id)
+        return None if owner is None else UUID(str(owner))
 
     def scrub(self) -> None:
         """Rewrites each partition that lost a key: plain VACUUM would leave the bytes of a dead
