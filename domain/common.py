@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -100,6 +101,16 @@ def require_not_after(value: datetime, now: datetime, field: str) -> datetime:
     require_aware(value, field)
     if value > now:
         raise InvalidInput(f"{field} cannot be in the future", field=field)
+    return value
+
+
+_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+def require_code(value: str, field: str) -> str:
+    """A short code (``rsa``, ``caf_online_return``): never free text that could name a person."""
+    if not isinstance(value, str) or not _CODE.match(value):
+        raise InvalidInput(f"{field} is a code: lowercase letters, digits, _ . -", field=field)
     return value
 
 

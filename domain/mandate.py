@@ -23,6 +23,7 @@ from domain.errors import (
     MandateOutOfScope,
     MandatePreconditionMissing,
     MandateRevoked,
+    PersonalDataDestroyedError,
 )
 from domain.policy import Policy, add_months, mandate_data_due_at
 from domain.request import DestructionReason, validate_person
@@ -106,10 +107,12 @@ class Mandate(LedgerAggregate):
         def apply(self, aggregate: Any) -> None:
             cast(Mandate, aggregate).mandant = self.mandant
 
-    class Revoked(LedgerAggregate.Event):
-        requested_by: str
+    class Revoked(LedgerAggregate.Event, SealedEvent):
+        personal_fields: ClassVar[tuple[str, ...]] = ("requested_by", "reason")
+        envelope_id: UUID
+        requested_by: str | None
         channel: str
-        reason: str
+        reason: str | None
         at: datetime
         data_due_at: datetime
 
@@ -252,12 +255,15 @@ class Mandate(LedgerAggregate):
         """Effective at once; revoking a revoked mandate changes nothing and returns ``False``."""
         if self.revoked_at is not None:
             return False
+        if self.destroyed_at is not None:
+            raise PersonalDataDestroyedError("the personal data of this mandate were destroyed")
         require_not_after(at, now, "at")
         ended_at = min(at, self.valid_until)
         self.trigger_event(
             self.Revoked,
             timestamp=now,
             actor=actor,
+            envelope_id=self.envelope_id,
             requested_by=require_text(requested_by, "requested_by", 200),
             channel=channel.value,
             reason=require_text(reason, "reason", 500),

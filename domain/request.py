@@ -14,6 +14,7 @@ from domain.common import (
     Mission,
     ScopeKind,
     SealedEvent,
+    require_code,
     require_not_after,
     require_text,
 )
@@ -197,9 +198,11 @@ class Request(LedgerAggregate):
             request.outcome = self.outcome
             request.resolved_at = self.at
 
-    class Reopened(Event):
+    class Reopened(Event, SealedEvent):
+        personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
+        envelope_id: UUID
         at: datetime
-        reason: str
+        reason: str | None
 
         def apply_to(self, request: Request) -> None:
             request.status = Status.ANSWERED if request.first_response_at else Status.OPEN
@@ -246,7 +249,7 @@ class Request(LedgerAggregate):
             channel=channel.value,
             partner=partner,
             mission=mission.value,
-            theme=require_text(theme, "theme", 200),
+            theme=require_code(theme, "theme"),
             received_at=received_at,
             envelope_id=uuid4(),
             user=validate_person(user, "user"),
@@ -362,7 +365,7 @@ class Request(LedgerAggregate):
             mandate_id=mandate_id,
             partner=partner,
             scope=scope.value,
-            procedure=require_text(procedure, "procedure", 200),
+            procedure=require_code(procedure, "procedure"),
             at=at,
             data_due_at=data_due_at,
         )
@@ -395,6 +398,7 @@ class Request(LedgerAggregate):
             self.Reopened,
             timestamp=now,
             actor=actor,
+            envelope_id=self.envelope_id,
             at=at,
             reason=require_text(reason, "reason", 500),
             data_due_at=data_due_at,

@@ -10,13 +10,19 @@ from typing import Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.calendar import BusinessCalendar, validate_department
-from domain.common import Actor, LedgerAggregate, Partner, require_aware, require_text
+from domain.common import (
+    Actor,
+    LedgerAggregate,
+    Partner,
+    require_aware,
+    require_code,
+    require_text,
+)
 from domain.errors import InvalidInput, RuleViolation
 
 MIN_WEEKLY_HOURS = 24.0
 MIN_OPEN_DAYS = 5
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 def structure_uuid(code: str) -> UUID:
@@ -113,14 +119,11 @@ class Structure(LedgerAggregate):
         actor: Actor,
         now: datetime,
     ) -> Structure:
-        if not isinstance(code, str) or not _CODE.match(code):
-            raise InvalidInput("id must be 1-63 lowercase letters, digits, - or _", field="id")
-        local_partners = list(local_partners or [])
-        for i, partner in enumerate(local_partners):
-            if not isinstance(partner, str) or not _CODE.match(partner):
-                raise InvalidInput(
-                    "a local partner id is a short code", field=f"local_partners[{i}]"
-                )
+        require_code(code, "id")
+        local_partners = [
+            require_code(partner, f"local_partners[{i}]")
+            for i, partner in enumerate(local_partners or [])
+        ]
         return cls._create(
             cls.Registered,
             id=structure_uuid(code),

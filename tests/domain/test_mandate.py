@@ -16,9 +16,11 @@ from domain.errors import (
     MandateOutOfScope,
     MandatePreconditionMissing,
     MandateRevoked,
+    PersonalDataDestroyedError,
 )
 from domain.mandate import Mandate, MandateStatus, RevocationChannel
 from domain.policy import Policy, add_months
+from domain.request import DestructionReason
 from tests.conftest import ADVISER, NOW
 
 POLICY = Policy()
@@ -194,3 +196,10 @@ class MandateLifecycle(RuleBasedStateMachine):
 
 TestMandateLifecycle = MandateLifecycle.TestCase
 TestMandateLifecycle.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
+
+
+def test_a_mandate_whose_data_were_destroyed_cannot_be_revoked_any_more() -> None:
+    mandate = sign()
+    mandate.destroy_personal_data(DestructionReason.RETENTION_EXPIRED, actor=ADVISER, now=NOW)
+    with pytest.raises(PersonalDataDestroyedError):
+        revoke(mandate, NOW)

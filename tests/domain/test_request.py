@@ -13,6 +13,7 @@ from domain.sla import SlaState, sla_state
 from tests.conftest import ADVISER, NOW
 
 LATER = NOW + timedelta(hours=2)
+USER = {"first_name": "Jeanne", "last_name": "Test"}
 DUE = NOW + timedelta(hours=72)
 
 
@@ -148,3 +149,23 @@ def test_sla_state_follows_the_deadline(
 
 def test_channels_without_the_rule_have_no_sla_state() -> None:
     assert sla_state(None, None, NOW, calendar) is None
+
+
+@pytest.mark.parametrize("theme", ["Jeanne Test's housing file", "", "a" * 65])
+def test_the_theme_is_a_code_never_free_text(theme: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        Request.open(
+            structure_id=uuid4(),
+            channel=Channel.EMAIL,
+            partner="caf",
+            mission=Mission.INFORMATION,
+            theme=theme,
+            received_at=NOW,
+            user=USER,
+            due_at=None,
+            rule_version=RULE_VERSION,
+            data_due_at=NOW,
+            actor=ADVISER,
+            now=NOW,
+        )
+    assert refused.value.field == "theme"

@@ -7,7 +7,7 @@ from domain.application import Ledger
 from runtime.settings import Settings
 from tests.conftest import ADVISER, DPO, NOW
 from tests.store.backends import add_other_envelope_keys, store_contains
-from tests.store.test_ledger import open_request
+from tests.store.test_ledger import open_request, sign_mandate
 
 LATER = NOW + timedelta(hours=3)
 
@@ -49,3 +49,31 @@ def test_other_envelopes_survive_a_destruction(ledger: Ledger, structure: str) -
         destroyed.envelope_id, reason="data_subject_request", actor=DPO, now=LATER
     )
     assert ledger.get_request(kept.id).user is not None
+
+
+def test_no_free_text_an_adviser_types_reaches_the_store_in_clear(
+    ledger: Ledger, settings: Settings, structure: str
+) -> None:
+    marker = f"Confidentiel{uuid4().hex[:12]}"
+    request = open_request(ledger, structure)
+    ledger.respond(request.id, at=LATER, summary=f"s {marker}", actor=ADVISER, now=LATER)
+    ledger.escalate(
+        request.id, partner="caf", reason=f"e {marker}", at=LATER, actor=ADVISER, now=LATER
+    )
+    ledger.record_partner_answer(
+        request.id, partner="caf", summary=f"p {marker}", at=LATER, actor=ADVISER, now=LATER
+    )
+    ledger.resolve(request.id, outcome="solved", at=LATER, actor=ADVISER, now=LATER)
+    ledger.reopen(request.id, reason=f"r {marker}", at=LATER, actor=ADVISER, now=LATER)
+    mandate = sign_mandate(ledger, structure, mandant={"first_name": marker, "last_name": "X"})
+    ledger.revoke_mandate(
+        mandate.id,
+        requested_by=f"daughter {marker}",
+        channel="phone",
+        reason=f"moved {marker}",
+        at=LATER,
+        actor=ADVISER,
+        now=LATER,
+    )
+    assert store_contains(settings, marker.encode()) == []
+    assert ledger.get_mandate(mandate.id).version == 2
