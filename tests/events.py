@@ -1,0 +1,23 @@
+"""Every stored event class of the domain, found by walking the aggregates."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from domain.breach import Breach
+from domain.mandate import Mandate
+from domain.request import Request
+from domain.structure import Structure
+
+AGGREGATES = (Structure, Request, Mandate, Breach)
+
+
+def event_classes() -> dict[str, type]:
+    return {
+        f"{aggregate.__name__}.{name}": cls
+        for aggregate in AGGREGATES
+        for name, cls in vars(aggregate).items()
+        if isinstance(cls, type)
+        and dataclasses.is_dataclass(cls)
+        and name not in ("Event", "Created")
+    }
