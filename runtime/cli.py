@@ -21,10 +21,10 @@ def _now(value: str | None) -> datetime:
     return parsed
 
 
-def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from runtime.wiring import migrate
 
-    migrate(settings)
+    migrate(settings, app_role=args.app_role)
     print(f"schema ready on {settings.backend}")
     return 0
 
@@ -77,7 +77,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ledger", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="create the schema (once, before any worker starts)")
+    migrate = commands.add_parser(
+        "migrate", help="create the schema (once, before any worker starts)"
+    )
+    migrate.add_argument(
+        "--app-role", help="PostgreSQL: grant this role the application's privileges"
+    )
     commands.add_parser(
         "verify", help="recompute the hash chain; exit 1 naming the first bad position"
     )

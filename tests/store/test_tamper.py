@@ -1,12 +1,17 @@
 """Tamper evidence: the database refuses changes; the hash chain names what was changed."""
 
 import json
+import uuid
+from collections.abc import Iterator
 
+import psycopg
 import pytest
 
 from domain.application import Ledger
 from runtime import cli
 from runtime.settings import Settings
+from runtime.wiring import open_ledger
+from tests.conftest import ADMIN, DPO, NOW, WEEKDAYS_9_TO_14
 from tests.store.backends import app_execute, superuser_rewrite
 from tests.store.test_ledger import open_request
 
@@ -82,3 +87,56 @@ def test_the_applications_connection_cannot_change_history(
     with pytest.raises(Exception, match="immutable"):
         app_execute(ledger, statement)
     assert [n.id for n in ledger.recorder.select_notifications(None, 100)] == five_events
+
+
+@pytest.fixture
+def app_role_settings(postgres_url: str) -> Iterator[tuple[Settings, Settings]]:
+    """A schema migrated by the owner, and the same schema seen by a least-privileged role."""
+    suffix = uuid.uuid4().hex[:10]
+    schema, role = f"t_{suffix}", f"ledger_app_{suffix}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+    owner = Settings(database_url=f"{postgres_url}?schema={schema}")
+    app_url = postgres_url.replace("postgres@", f"{role}@", 1)
+    try:
+        yield owner, Settings(database_url=f"{app_url}?schema={schema}")
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
+
+
+def test_the_application_role_works_but_cannot_disarm_the_triggers(
+    app_role_settings: tuple[Settings, Settings],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    owner, app = app_role_settings
+    monkeypatch.setenv("LEDGER_DATABASE_URL", owner.database_url)
+    assert cli.main(["migrate", "--app-role", app.database_url.split("//")[1].split("@")[0]]) == 0
+    ledger = open_ledger(app)
+    ledger.register_structure(
+        code="montauban",
+        name="FS",
+        department="82",
+        timetable=WEEKDAYS_9_TO_14,
+        actor=ADMIN,
+        now=NOW,
+    )
+    request = open_request(ledger, "montauban")
+    ledger.destroy_envelope(request.envelope_id, reason="data_subject_request", actor=DPO, now=NOW)
+    assert ledger.get_request(request.id).user is None
+    ledger.close()
+    schema = app.eventsourcing_env()["POSTGRES_SCHEMA"]
+    for statement in (
+        f'UPDATE "{schema}".ledger_events SET topic = topic',
+        f'DROP TRIGGER ledger_immutable_rows ON "{schema}".ledger_events',
+        f'ALTER TABLE "{schema}".ledger_events DISABLE TRIGGER ALL',
+        "SET session_replication_role = replica",
+    ):
+        with (
+            psycopg.connect(app.database_url.split("?")[0]) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            conn.execute(statement)

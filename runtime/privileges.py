@@ -1,0 +1,43 @@
+"""Least privilege on PostgreSQL: what the application role may do, granted by ``migrate``."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.sql import SQL, Composed, Identifier
+
+from runtime.store import KEY_PARTITIONS
+
+EVENTS_TABLE = "ledger_events"
+
+
+def grant_statements(schema: str, role: str) -> list[Composed]:
+    """Read and append history; read, add and delete keys; own the key partitions (VACUUM FULL).
+
+    UPDATE on the events table is needed only for the EXCLUSIVE lock that orders the log; the
+    immutability trigger refuses any actual update, and a non-owner cannot drop the trigger.
+    """
+    names = {"schema": Identifier(schema), "role": Identifier(role)}
+    statements = [
+        SQL("GRANT USAGE ON SCHEMA {schema} TO {role}"),
+        SQL("GRANT SELECT, INSERT, UPDATE ON {schema}.{events} TO {role}"),
+        SQL("GRANT USAGE, SELECT ON SEQUENCE {schema}.{sequence} TO {role}"),
+        SQL("GRANT SELECT, INSERT ON {schema}.event_chain, {schema}.destroyed_envelopes TO {role}"),
+        SQL("GRANT SELECT, INSERT, DELETE ON {schema}.envelope_keys TO {role}"),
+    ]
+    extra = {
+        "events": Identifier(EVENTS_TABLE),
+        "sequence": Identifier(f"{EVENTS_TABLE}_notification_id_seq"),
+    }
+    composed = [statement.format(**names, **extra) for statement in statements]
+    for i in range(KEY_PARTITIONS):
+        partition = Identifier(f"envelope_keys_p{i:02d}")
+        composed.append(
+            SQL("ALTER TABLE {schema}.{part} OWNER TO {role}").format(part=partition, **names)
+        )
+    return composed
+
+
+def grant_application_role(database_url: str, schema: str, role: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
+        for statement in grant_statements(schema, role):
+            conn.execute(statement)
