@@ -18,16 +18,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
+from domain.errors import PersonalDataDestroyedError
+
 SEALED = "__sealed__"
 NONCE_BYTES = 12
 
 
 class KeyReader(Protocol):
     def get_key(self, envelope_id: UUID) -> bytes | None: ...
-
-
-class EnvelopeUnavailable(RuntimeError):
-    """Sealing was asked for an envelope whose key does not exist (never made, or destroyed)."""
 
 
 def new_key() -> bytes:
@@ -62,7 +60,7 @@ class SealingMapper(Mapper[UUID]):
         envelope_id: UUID = domain_event.envelope_id
         key = self.keys.get_key(envelope_id) if self.keys is not None else None
         if key is None:
-            raise EnvelopeUnavailable("no key for this envelope: its data cannot be recorded")
+            raise PersonalDataDestroyedError("the personal data of this case were destroyed")
         topic = get_topic(type(domain_event))
         state = dict(vars(domain_event))
         for field in fields:

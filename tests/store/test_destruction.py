@@ -3,7 +3,10 @@
 from datetime import timedelta
 from uuid import uuid4
 
+import pytest
+
 from domain.application import Ledger
+from domain.errors import PersonalDataDestroyedError
 from runtime.settings import Settings
 from tests.conftest import ADVISER, DPO, NOW
 from tests.store.backends import add_other_envelope_keys, store_contains
@@ -77,3 +80,17 @@ def test_no_free_text_an_adviser_types_reaches_the_store_in_clear(
     )
     assert store_contains(settings, marker.encode()) == []
     assert ledger.get_mandate(mandate.id).version == 2
+
+
+def test_a_command_racing_a_destruction_is_refused_and_records_nothing(
+    ledger: Ledger, structure: str
+) -> None:
+    request = open_request(ledger, structure)
+    stale = ledger.get_request(request.id)
+    ledger.destroy_envelope(
+        request.envelope_id, reason="data_subject_request", actor=DPO, now=LATER
+    )
+    stale.respond(LATER, "too late", data_due_at=LATER, actor=ADVISER, now=LATER)
+    with pytest.raises(PersonalDataDestroyedError):
+        ledger.save(stale)
+    assert ledger.get_request(request.id).version == 2
