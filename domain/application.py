@@ -13,7 +13,8 @@ from domain.common import Actor, parse_enum
 from domain.errors import NotFound, VersionConflict
 from domain.mandate import Mandate
 from domain.mandate_commands import MandateCommands
-from domain.request import DestructionReason, Request
+from domain.personal_data import DestructionReason
+from domain.request import Request
 from domain.service import EnvelopeKeys
 from domain.structure import Structure
 

@@ -25,8 +25,8 @@ from domain.errors import (
     MandateRevoked,
     PersonalDataDestroyedError,
 )
+from domain.personal_data import DestructionReason, validate_person
 from domain.policy import Policy, add_months, mandate_data_due_at
-from domain.request import DestructionReason, validate_person
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

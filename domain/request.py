@@ -19,9 +19,7 @@ from domain.common import (
     require_text,
 )
 from domain.errors import InvalidInput, PersonalDataDestroyedError, RequestResolved, RuleViolation
-
-USER_REQUIRED = ("first_name", "last_name")
-USER_MAX_FIELDS = 20
+from domain.personal_data import DestructionReason, validate_person
 
 
 class Status(StrEnum):
@@ -37,28 +35,6 @@ class Outcome(StrEnum):
     REDIRECTED = "redirected"
     NOT_SOLVED = "not_solved"
     ABANDONED = "abandoned"
-
-
-class DestructionReason(StrEnum):
-    PROCEDURE_RESOLVED = "procedure_resolved"
-    RETENTION_EXPIRED = "retention_expired"
-    DATA_SUBJECT_REQUEST = "data_subject_request"
-
-
-def validate_person(data: dict[str, Any], field: str) -> dict[str, str]:
-    """Personal data of one person: names required, short string values only."""
-    if not isinstance(data, dict) or len(data) > USER_MAX_FIELDS:
-        raise InvalidInput(
-            f"{field} must be an object of at most {USER_MAX_FIELDS} fields", field=field
-        )
-    for name in USER_REQUIRED:
-        require_text(data.get(name, ""), f"{field}.{name}", 200)
-    for key, value in data.items():
-        if not isinstance(value, str) or len(value) > 500:
-            raise InvalidInput(
-                "personal fields are strings of at most 500 characters", field=f"{field}.{key}"
-            )
-    return dict(data)
 
 
 class Request(LedgerAggregate):

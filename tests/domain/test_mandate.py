@@ -19,8 +19,8 @@ from domain.errors import (
     PersonalDataDestroyedError,
 )
 from domain.mandate import Mandate, MandateStatus, RevocationChannel
+from domain.personal_data import DestructionReason
 from domain.policy import Policy, add_months
-from domain.request import DestructionReason
 from tests.conftest import ADVISER, NOW
 
 POLICY = Policy()

@@ -8,7 +8,8 @@ import pytest
 from domain.calendar import RULE_VERSION, BusinessCalendar
 from domain.common import Channel, Mission
 from domain.errors import InvalidInput, PersonalDataDestroyedError, RequestResolved, RuleViolation
-from domain.request import DestructionReason, Outcome, Request, Status
+from domain.personal_data import DestructionReason
+from domain.request import Outcome, Request, Status
 from domain.sla import SlaState, sla_state
 from tests.conftest import ADVISER, NOW
 

@@ -3,6 +3,7 @@
 import json
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from domain.application import Ledger
 from runtime import cli
 from runtime.settings import Settings
+from runtime.verify import verify_ledger
 from runtime.wiring import open_ledger
 from tests.conftest import ADMIN, DPO, NOW, WEEKDAYS_9_TO_14
 from tests.store.backends import app_execute, superuser_rewrite
@@ -140,3 +142,19 @@ def test_the_application_role_works_but_cannot_disarm_the_triggers(
             pytest.raises(psycopg.errors.InsufficientPrivilege),
         ):
             conn.execute(statement)
+
+
+def test_concurrent_writers_keep_one_valid_chain(settings: Settings, structure: str) -> None:
+    ledgers = [open_ledger(settings) for _ in range(4)]
+
+    def write(ledger: Ledger) -> None:
+        for _ in range(15):
+            open_request(ledger, structure)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, ledgers))
+    result = verify_ledger(ledgers[0])
+    for ledger in ledgers:
+        ledger.close()
+    assert result.ok
+    assert result.events_checked == 1 + 4 * 15

@@ -1,0 +1,34 @@
+"""The personal data of one person, as an envelope holds them, and why an envelope is destroyed."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from domain.common import require_text
+from domain.errors import InvalidInput
+
+REQUIRED = ("first_name", "last_name")
+MAX_FIELDS = 20
+MAX_VALUE_LENGTH = 500
+
+
+class DestructionReason(StrEnum):
+    PROCEDURE_RESOLVED = "procedure_resolved"
+    RETENTION_EXPIRED = "retention_expired"
+    DATA_SUBJECT_REQUEST = "data_subject_request"
+
+
+def validate_person(data: dict[str, Any], field: str) -> dict[str, str]:
+    """Names required; at most 20 fields, each a string of at most 500 characters."""
+    if not isinstance(data, dict) or len(data) > MAX_FIELDS:
+        raise InvalidInput(f"{field} must be an object of at most {MAX_FIELDS} fields", field=field)
+    for name in REQUIRED:
+        require_text(data.get(name, ""), f"{field}.{name}", 200)
+    for key, value in data.items():
+        if not isinstance(value, str) or len(value) > MAX_VALUE_LENGTH:
+            raise InvalidInput(
+                f"personal fields are strings of at most {MAX_VALUE_LENGTH} characters",
+                field=f"{field}.{key}",
+            )
+    return dict(data)
