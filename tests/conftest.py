@@ -83,3 +83,17 @@ def structure(ledger: Ledger) -> str:
         now=NOW,
     )
     return "montauban"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI=true a skipped test is a failure: nothing may pass by not running."""
+    if os.environ.get("CI", "").lower() != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        if reporter:
+            reporter.write_line(
+                f"CI=true: {len(skipped)} skipped test(s) count as failures", red=True
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
