@@ -124,6 +124,28 @@ class BusinessCalendar:
             local_day = self._next_working_day(local_day)
             cursor = self._day_start(local_day)
 
+    def _previous_working_day(self, day: date) -> date:
+        day -= timedelta(days=1)
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
+    def rewind(self, end: datetime, working_hours: float) -> datetime:
+        """The latest instant from which ``working_hours`` of working time remain until ``end``."""
+        remaining = timedelta(hours=working_hours)
+        local_day = end.astimezone(self.tz).date()
+        cursor = end.astimezone(UTC)
+        if not self.is_working_day(local_day):
+            local_day = self._previous_working_day(local_day)
+            cursor = self._day_start(local_day + timedelta(days=1))
+        while True:
+            available = cursor - self._day_start(local_day)
+            if remaining <= available:
+                return cursor - remaining
+            remaining -= available
+            local_day = self._previous_working_day(local_day)
+            cursor = self._day_start(local_day + timedelta(days=1))
+
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time elapsed from ``start`` to ``end`` (zero when end is before start)."""
         if end <= start:

@@ -21,7 +21,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from runtime.chain import GENESIS, links
+from domain.chain import GENESIS, links
 from runtime.sealing import new_key
 
 IMMUTABLE_TABLES = ("event_chain", "destroyed_envelopes")

@@ -8,7 +8,7 @@ from typing import Protocol, cast
 from eventsourcing.persistence import Notification
 
 from domain.application import Ledger
-from runtime.chain import Verification, verify
+from domain.chain import Verification, verify
 
 
 class ChainedRecorder(Protocol):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import psycopg
+from eventsourcing.persistence import Notification
 from psycopg.sql import SQL, Identifier
 
 from domain.application import Ledger
+from projections import ALL
+from projections.db import ViewDb
+from projections.runner import ProjectionRunner
 from runtime.privileges import grant_application_role
 from runtime.sealing import SealingMapper
 from runtime.settings import Settings
@@ -21,6 +27,34 @@ def open_ledger(settings: Settings, *, create_schema: bool = False) -> Ledger:
     return ledger
 
 
+def open_view_db(settings: Settings) -> ViewDb:
+    if settings.backend == "sqlite":
+        return ViewDb("sqlite", str(settings.sqlite_path))
+    schema = settings.eventsourcing_env()["POSTGRES_SCHEMA"]
+    return ViewDb("postgres", settings.database_url.split("?")[0], schema)
+
+
+def open_runner(
+    settings: Settings, names: Sequence[str] | None = None
+) -> tuple[ProjectionRunner, Ledger]:
+    """A runner on every view (or the named ones), reading the log without any envelope key."""
+    ledger = open_ledger(settings)
+    recorder = ledger.recorder
+    redacting = SealingMapper(transcoder=ledger.mapper.transcoder)
+    chosen = [p for p in ALL if names is None or p.name in names]
+    unknown = set(names or ()) - {p.name for p in ALL}
+    if unknown:
+        raise ValueError(f"unknown views: {', '.join(sorted(unknown))}")
+
+    def read(after: int, limit: int) -> Sequence[Notification]:
+        return recorder.select_notifications(after, limit, inclusive_of_start=False)
+
+    def head() -> int:
+        return recorder.max_notification_id() or 0
+
+    return ProjectionRunner(open_view_db(settings), read, redacting, head, chosen), ledger
+
+
 def migrate(settings: Settings, *, app_role: str | None = None) -> None:
     """Creates every table, index and trigger once; workers then start without DDL.
 
@@ -30,6 +64,7 @@ def migrate(settings: Settings, *, app_role: str | None = None) -> None:
         if app_role is not None:
             raise ValueError("--app-role applies to PostgreSQL only")
         open_ledger(settings, create_schema=True).close()
+        _migrate_views(settings)
         return
     url, schema = (
         settings.database_url.split("?")[0],
@@ -38,5 +73,15 @@ def migrate(settings: Settings, *, app_role: str | None = None) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
     open_ledger(settings, create_schema=True).close()
+    _migrate_views(settings)
     if app_role is not None:
         grant_application_role(url, schema, app_role)
+
+
+def _migrate_views(settings: Settings) -> None:
+    runner, ledger = open_runner(settings)
+    try:
+        runner.migrate()
+    finally:
+        runner.db.close()
+        ledger.close()

@@ -119,3 +119,18 @@ def test_property_exactly_the_given_working_hours_elapse(
     due = calendar.deadline(received, hours)
     assert due > received
     assert calendar.working_time_between(received, due) == timedelta(hours=hours)
+
+
+@settings(max_examples=300, deadline=None)
+@given(calendars, instants, st.integers(min_value=1, max_value=100))
+def test_property_rewind_leaves_exactly_the_given_working_hours(
+    calendar: BusinessCalendar, end: datetime, hours: int
+) -> None:
+    start = calendar.rewind(end, hours)
+    assert calendar.working_time_between(start, end) == timedelta(hours=hours)
+    assert calendar.working_time_between(start + timedelta(seconds=1), end) < timedelta(hours=hours)
+
+
+def test_rewind_from_a_monday_morning_lands_on_friday() -> None:
+    calendar = BusinessCalendar("82")
+    assert calendar.rewind(paris(2026, 11, 30, 10), 24) == paris(2026, 11, 27, 10)

@@ -1,0 +1,125 @@
+"""The view database: the same SQL on SQLite and PostgreSQL.
+
+Views live beside the events (same SQLite file, same PostgreSQL schema), so a view's rows and its
+tracking position commit in one transaction. SQL is written once with ``:name`` parameters and
+``{table}`` placeholders; instants are fixed-width ISO 8601 UTC text and ids are UUID hex, so
+ordering and equality are the same on both backends.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def iso(instant: datetime | None) -> str | None:
+    """Fixed-width UTC text: sorts like the instants it encodes."""
+    return None if instant is None else instant.astimezone(UTC).strftime(ISO_FORMAT)
+
+
+def from_iso(text: str | None) -> datetime | None:
+    return None if text is None else datetime.strptime(text, ISO_FORMAT).replace(tzinfo=UTC)
+
+
+def hex_id(value: UUID | None) -> str | None:
+    return None if value is None else value.hex
+
+
+class Tx:
+    """One transaction on the view database; ``tables`` maps logical names to real ones."""
+
+    def __init__(self, cursor: Any, backend: str, tables: Mapping[str, str]) -> None:
+        self.cursor = cursor
+        self.backend = backend
+        self.tables = dict(tables)
+
+    def sql(self, statement: str) -> str:
+        statement = statement.format(**self.tables) if self.tables else statement
+        return _PARAM.sub(r"%(\1)s", statement) if self.backend == "postgres" else statement
+
+    def run(self, statement: str, params: Mapping[str, Any] | None = None) -> None:
+        self.cursor.execute(self.sql(statement), params or {})
+
+    def one(
+        self, statement: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[Any, ...] | None:
+        self.run(statement, params)
+        row = self.cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    def all(self, statement: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        self.run(statement, params)
+        return [tuple(row) for row in self.cursor.fetchall()]
+
+    def with_tables(self, tables: Mapping[str, str]) -> Tx:
+        return Tx(self.cursor, self.backend, tables)
+
+
+class ViewDb:
+    """One connection to the view database: ``sqlite:///PATH`` or a PostgreSQL URL and schema."""
+
+    def __init__(self, backend: str, target: str, schema: str = "public") -> None:
+        self.backend = backend
+        self.target = target
+        self.schema = schema
+        self._connection: Any = None
+
+    def _connect(self) -> Any:
+        if self.backend == "sqlite":
+            conn = sqlite3.connect(self.target, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            return conn
+        return psycopg.connect(
+            self.target, autocommit=True, options=f"-c search_path={self.schema}"
+        )
+
+    @property
+    def connection(self) -> Any:
+        if self._connection is None:
+            self._connection = self._connect()
+        return self._connection
+
+    @contextmanager
+    def transaction(self, tables: Mapping[str, str] | None = None) -> Iterator[Tx]:
+        """SQLite: BEGIN IMMEDIATE takes the write lock at once; PostgreSQL: a plain transaction."""
+        conn = self.connection
+        if self.backend == "sqlite":
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(conn.cursor(), self.backend, tables or {})
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return
+        with conn.transaction(), conn.cursor() as cursor:
+            yield Tx(cursor, self.backend, tables or {})
+
+    @contextmanager
+    def reading(self, tables: Mapping[str, str] | None = None) -> Iterator[Tx]:
+        """A read-only snapshot (no write lock on SQLite)."""
+        conn = self.connection
+        if self.backend == "sqlite":
+            conn.execute("BEGIN")
+            try:
+                yield Tx(conn.cursor(), self.backend, tables or {})
+            finally:
+                conn.execute("ROLLBACK")
+            return
+        with conn.transaction(force_rollback=True), conn.cursor() as cursor:
+            yield Tx(cursor, self.backend, tables or {})
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

@@ -1,0 +1,242 @@
+"""The projection runner: follows the notification log, exactly once per view.
+
+Each view has a row in ``projection_tracking``. A batch reads the events after the view's
+position, applies the view's handlers and moves the position, in one transaction: a crash at any
+point leaves the rows and the position in step. Every event read advances the position, handled
+or not. A handler that fails stops that view only: the events before it are committed, the
+failed position and error are recorded, and the view stays stopped until it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from eventsourcing.persistence import Mapper, Notification
+
+from projections.base import Projection
+from projections.db import Tx, ViewDb
+
+log = structlog.get_logger()
+BATCH = 500
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking (view TEXT PRIMARY KEY, "
+    "position BIGINT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL, "
+    "failed_position BIGINT, error TEXT)"
+)
+
+Reader = Callable[[int, int], Sequence[Notification]]
+
+
+class RebuildFailed(RuntimeError):
+    def __init__(self, view: str, position: int, error: str) -> None:
+        super().__init__(f"rebuild of {view} stopped at position {position}: {error}")
+        self.position = position
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    view: str
+    position: int
+    lag: int
+    status: str
+    failed_position: int | None
+    error: str | None
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        db: ViewDb,
+        read: Reader,
+        mapper: Mapper[Any],
+        head: Callable[[], int],
+        projections: Sequence[Projection],
+        batch: int = BATCH,
+    ) -> None:
+        self.db = db
+        self.read = read
+        self.mapper = mapper
+        self.head = head
+        self.projections = {p.name: p for p in projections}
+        self.batch = batch
+
+    # Schema ---------------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Creates the tracking table and every view that does not exist yet (at position 0)."""
+        with self.db.transaction() as tx:
+            tx.run(TRACKING_DDL)
+            for projection in self.projections.values():
+                if tx.one(
+                    "SELECT 1 FROM projection_tracking WHERE view = :v", {"v": projection.name}
+                ):
+                    continue
+                names = {t: t for t in projection.tables}
+                for statement in projection.create_statements(names, secrets.token_hex(3)):
+                    tx.run(statement)
+                self._set_tracking(tx, projection.name, 0, projection.version)
+
+    @staticmethod
+    def _set_tracking(tx: Tx, view: str, position: int, version: int) -> None:
+        tx.run("DELETE FROM projection_tracking WHERE view = :v", {"v": view})
+        tx.run(
+            "INSERT INTO projection_tracking (view, position, version, status) "
+            "VALUES (:v, :p, :version, 'ok')",
+            {"v": view, "p": position, "version": version},
+        )
+
+    # Running ----------------------------------------------------------------------------------
+
+    def _lock_tracking(self, tx: Tx, view: str) -> tuple[int, str] | None:
+        lock = " FOR UPDATE" if tx.backend == "postgres" else ""
+        row = tx.one(
+            f"SELECT position, status FROM projection_tracking WHERE view = :v{lock}", {"v": view}
+        )
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def run_batch(
+        self, name: str, tracking: str | None = None, tables: dict[str, str] | None = None
+    ) -> int:
+        """One batch of one view; returns the events it moved past (0: caught up or stopped)."""
+        projection = self.projections[name]
+        view = tracking or name
+        failure: tuple[int, int, str] | None = None
+        with self.db.transaction(tables or {t: t for t in projection.tables}) as tx:
+            state = self._lock_tracking(tx, view)
+            if state is None or state[1] != "ok":
+                return 0
+            notifications = self.read(state[0], self.batch)
+            if not notifications:
+                return 0
+            try:
+                self._apply(tx, projection, notifications)
+            except Exception as error:  # noqa: BLE001 - a poison event stops this view, recorded below
+                failure = (state[0], notifications[-1].id, type(error).__name__)
+            else:
+                self._advance(tx, view, notifications[-1].id)
+                return len(notifications)
+        assert failure is not None
+        return self._isolate_poison(projection, view, tables, failure[0])
+
+    def _apply(self, tx: Tx, projection: Projection, notifications: Sequence[Notification]) -> None:
+        for notification in notifications:
+            projection.handle(tx, self.mapper.to_domain_event(notification), notification)
+
+    @staticmethod
+    def _advance(tx: Tx, view: str, position: int) -> None:
+        tx.run(
+            "UPDATE projection_tracking SET position = :p WHERE view = :v",
+            {"p": position, "v": view},
+        )
+
+    def _isolate_poison(
+        self, projection: Projection, view: str, tables: dict[str, str] | None, start: int
+    ) -> int:
+        """Replays the failed batch event by event: commits the good prefix, stops at the poison."""
+        applied = 0
+        with self.db.transaction(tables or {t: t for t in projection.tables}) as tx:
+            for notification in self.read(start, self.batch):
+                tx.run("SAVEPOINT one_event")
+                try:
+                    projection.handle(tx, self.mapper.to_domain_event(notification), notification)
+                except Exception as error:  # noqa: BLE001
+                    tx.run("ROLLBACK TO SAVEPOINT one_event")
+                    tx.run(
+                        "UPDATE projection_tracking SET status = 'failed', failed_position = :p, "
+                        "error = :e WHERE view = :v",
+                        {
+                            "p": notification.id,
+                            "e": f"{type(error).__name__}: {error}"[:500],
+                            "v": view,
+                        },
+                    )
+                    log.error(
+                        "projection_stopped",
+                        view=view,
+                        position=notification.id,
+                        error=type(error).__name__,
+                    )
+                    break
+                tx.run("RELEASE SAVEPOINT one_event")
+                self._advance(tx, view, notification.id)
+                applied += 1
+        return applied
+
+    def run_until_idle(self, names: Sequence[str] | None = None) -> int:
+        """Runs every view until none has anything left to do; returns events moved past."""
+        total, busy = 0, True
+        while busy:
+            moved = [self.run_batch(name) for name in names or list(self.projections)]
+            total += sum(moved)
+            busy = any(moved)
+        return total
+
+    def run_forever(
+        self,
+        stop: Callable[[], bool],
+        wait: Callable[[float], None] = time.sleep,
+        idle_seconds: float = 0.5,
+    ) -> None:
+        while not stop():
+            if self.run_until_idle() == 0:
+                wait(idle_seconds)
+
+    # Status and rebuild -------------------------------------------------------------------------
+
+    def status(self) -> list[ViewStatus]:
+        head = self.head()
+        with self.db.reading() as tx:
+            rows = tx.all(
+                "SELECT view, position, status, failed_position, error FROM projection_tracking "
+                "ORDER BY view"
+            )
+        return [
+            ViewStatus(r[0], int(r[1]), head - int(r[1]), r[2], r[3], r[4])
+            for r in rows
+            if r[0] in self.projections
+        ]
+
+    def rebuild(self, name: str, progress: Callable[[int], None] | None = None) -> int:
+        """Builds the view from zero into fresh tables, then swaps them in, in one transaction."""
+        projection, generation = self.projections[name], secrets.token_hex(3)
+        fresh = {t: f"{t}__{generation}" for t in projection.tables}
+        shadow = f"{name}__rebuild"
+        with self.db.transaction() as tx:
+            for statement in projection.create_statements(fresh, generation):
+                tx.run(statement)
+            self._set_tracking(tx, shadow, 0, projection.version)
+        while moved := self.run_batch(name, tracking=shadow, tables=fresh):
+            if progress:
+                progress(moved)
+        with self.db.transaction() as tx:
+            failed = tx.one(
+                "SELECT failed_position, error FROM projection_tracking WHERE view = :v "
+                "AND status = 'failed'",
+                {"v": shadow},
+            )
+            if failed is not None:
+                for table in fresh.values():
+                    tx.run(f"DROP TABLE {table}")
+                tx.run("DELETE FROM projection_tracking WHERE view = :v", {"v": shadow})
+        if failed is not None:
+            raise RebuildFailed(name, int(failed[0]), str(failed[1]))
+        return self._swap(projection, shadow, fresh)
+
+    def _swap(self, projection: Projection, shadow: str, fresh: dict[str, str]) -> int:
+        with self.db.transaction(fresh) as tx:
+            self._lock_tracking(tx, projection.name)
+            position = (self._lock_tracking(tx, shadow) or (0, ""))[0]
+            while notifications := self.read(position, self.batch):
+                self._apply(tx, projection, notifications)
+                position = notifications[-1].id
+            for table, new_name in fresh.items():
+                tx.run(f"DROP TABLE IF EXISTS {table}")
+                tx.run(f"ALTER TABLE {new_name} RENAME TO {table}")
+            tx.run("DELETE FROM projection_tracking WHERE view = :v", {"v": shadow})
+            self._set_tracking(tx, projection.name, position, projection.version)
+        return position
