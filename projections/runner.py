@@ -104,24 +104,23 @@ class ProjectionRunner:
     ) -> int:
         """One batch of one view; returns the events it moved past (0: caught up or stopped)."""
         projection = self.projections[name]
-        view = tracking or name
-        failure: tuple[int, int, str] | None = None
-        with self.db.transaction(tables or {t: t for t in projection.tables}) as tx:
-            state = self._lock_tracking(tx, view)
-            if state is None or state[1] != "ok":
-                return 0
-            notifications = self.read(state[0], self.batch)
-            if not notifications:
-                return 0
-            try:
-                self._apply(tx, projection, notifications)
-            except Exception as error:  # noqa: BLE001 - a poison event stops this view, recorded below
-                failure = (state[0], notifications[-1].id, type(error).__name__)
-            else:
-                self._advance(tx, view, notifications[-1].id)
+        view, tables = tracking or name, tables or {t: t for t in projection.tables}
+        position = None
+        try:
+            with self.db.transaction(tables) as tx:
+                state = self._lock_tracking(tx, view)
+                if state is None or state[1] != "ok":
+                    return 0
+                position = state[0]
+                notifications = self.read(position, self.batch)
+                if notifications:
+                    self._apply(tx, projection, notifications)
+                    self._advance(tx, view, notifications[-1].id)
                 return len(notifications)
-        assert failure is not None
-        return self._isolate_poison(projection, view, tables, failure[0])
+        except Exception:  # rolled back; the replay below finds and records the poison
+            if position is None:
+                raise
+        return self._isolate_poison(projection, view, tables, position)
 
     def _apply(self, tx: Tx, projection: Projection, notifications: Sequence[Notification]) -> None:
         for notification in notifications:
@@ -135,11 +134,11 @@ class ProjectionRunner:
         )
 
     def _isolate_poison(
-        self, projection: Projection, view: str, tables: dict[str, str] | None, start: int
+        self, projection: Projection, view: str, tables: dict[str, str], start: int
     ) -> int:
         """Replays the failed batch event by event: commits the good prefix, stops at the poison."""
         applied = 0
-        with self.db.transaction(tables or {t: t for t in projection.tables}) as tx:
+        with self.db.transaction(tables) as tx:
             for notification in self.read(start, self.batch):
                 tx.run("SAVEPOINT one_event")
                 try:

@@ -1,0 +1,146 @@
+"""The runner: exactly once, every event advances the position, a poison event stops one view."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from domain.application import Ledger
+from projections.runner import ProjectionRunner, RebuildFailed
+from projections.sla import sla
+from tests.conftest import ADVISER, DPO, NOW
+from tests.projections.conftest import view_rows
+from tests.store.test_ledger import open_request, sign_mandate
+
+
+def given_a_busy_day(ledger: Ledger, structure: str) -> None:
+    for i in range(12):
+        request = open_request(ledger, structure, channel="email" if i % 2 else "counter")
+        at = NOW + timedelta(hours=i)
+        ledger.respond(request.id, at=at, summary="done", actor=ADVISER, now=at)
+        if i % 3 == 0:
+            ledger.resolve(request.id, outcome="solved", at=at, actor=ADVISER, now=at)
+    mandate = sign_mandate(ledger, structure)
+    ledger.revoke_mandate(
+        mandate.id,
+        requested_by="mandant",
+        channel="phone",
+        reason="x",
+        at=NOW,
+        actor=ADVISER,
+        now=NOW,
+    )
+    ledger.declare_breach(
+        aware_at=NOW,
+        detected_at=NOW,
+        nature=["integrity"],
+        description="d",
+        data_categories=["c"],
+        subject_categories=["s"],
+        approx_subjects=1,
+        approx_records=1,
+        likely_consequences="l",
+        measures="m",
+        contact="c",
+        actor=DPO,
+        now=NOW,
+    )
+
+
+def test_running_again_changes_nothing(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    given_a_busy_day(ledger, structure)
+    assert runner.run_until_idle() > 0
+    before = view_rows(runner)
+    assert runner.run_until_idle() == 0
+    assert view_rows(runner) == before
+
+
+def test_every_view_reaches_the_head_even_through_events_it_ignores(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    given_a_busy_day(ledger, structure)
+    runner.run_until_idle()
+    head = ledger.recorder.max_notification_id()
+    assert {(s.view, s.position, s.lag, s.status) for s in runner.status()} == {
+        (name, head, 0, "ok")
+        for name in ("sla", "audit_trail", "breaches", "mandates", "integrity")
+    }
+
+
+def test_a_rebuild_from_zero_equals_the_incremental_build(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    given_a_busy_day(ledger, structure)
+    runner.batch = 7
+    runner.run_until_idle()
+    incremental = view_rows(runner)
+    for name in runner.projections:
+        runner.rebuild(name)
+    assert view_rows(runner) == incremental
+    assert all(s.lag == 0 for s in runner.status())
+
+
+def test_events_recorded_during_a_rebuild_are_not_lost(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    given_a_busy_day(ledger, structure)
+    runner.run_until_idle()
+    runner.batch = 5
+    calls: list[int] = []
+
+    def meanwhile_an_adviser_opens_a_request(_: int) -> None:
+        calls.append(1)
+        if len(calls) <= 3:
+            open_request(ledger, structure)
+
+    runner.rebuild("sla", progress=meanwhile_an_adviser_opens_a_request)
+    runner.run_until_idle()
+    rebuilt = view_rows(runner, ("sla",))
+    runner.rebuild("sla")
+    assert view_rows(runner, ("sla",)) == rebuilt
+    assert len(rebuilt["sla"]) == 12 + 3
+
+
+def poison(monkeypatch: pytest.MonkeyPatch, position: int) -> None:
+    """The sla handler of requests fails, every time, on the event at ``position``."""
+    original = sla.handlers["Request.Opened"]
+
+    def failing(tx: Any, event: Any, notification: Any) -> None:
+        if notification.id == position:
+            raise ValueError("cannot project this event")
+        original(tx, event, notification)
+
+    monkeypatch.setitem(sla.handlers, "Request.Opened", failing)
+
+
+def test_a_poison_event_stops_its_view_only_and_keeps_what_came_before(
+    ledger: Ledger, structure: str, runner: ProjectionRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    requests = [open_request(ledger, structure) for _ in range(5)]
+    third = ledger.recorder.select_notifications(None, 100)[3].id
+    poison(monkeypatch, third)
+    runner.run_until_idle()
+    status = {s.view: s for s in runner.status()}
+    assert (status["sla"].status, status["sla"].failed_position) == ("failed", third)
+    assert status["sla"].position == third - 1
+    assert "ValueError" in (status["sla"].error or "")
+    assert {s.status for name, s in status.items() if name != "sla"} == {"ok"}
+    assert status["audit_trail"].lag == 0
+    assert len(view_rows(runner, ("sla",))["sla"]) == 2
+    assert requests[4].id
+
+
+def test_a_rebuild_that_meets_a_poison_event_keeps_the_old_view(
+    ledger: Ledger, structure: str, runner: ProjectionRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(5):
+        open_request(ledger, structure)
+    runner.run_until_idle()
+    before = view_rows(runner, ("sla",))
+    poison(monkeypatch, ledger.recorder.select_notifications(None, 100)[3].id)
+    with pytest.raises(RebuildFailed):
+        runner.rebuild("sla")
+    assert view_rows(runner, ("sla",)) == before
+    assert [s.status for s in runner.status() if s.view == "sla"] == ["ok"]
