@@ -5,11 +5,11 @@ queried with plain SQL, and rebuildable from zero. They never hold personal data
 decodes events without any envelope key, so sealed fields reach the handlers as ``None``.
 """
 
-from projections.audit import audit
+from projections.audit import audit as _audit
 from projections.base import Projection
-from projections.breaches import breaches
-from projections.integrity import integrity
-from projections.mandates import mandates
-from projections.sla import sla
+from projections.breaches import breaches as _breaches
+from projections.integrity import integrity as _integrity
+from projections.mandates import mandates as _mandates
+from projections.sla import sla as _sla
 
-ALL: tuple[Projection, ...] = (sla, audit, breaches, mandates, integrity)
+ALL: tuple[Projection, ...] = (_sla, _audit, _breaches, _mandates, _integrity)
