@@ -178,7 +178,7 @@ class ProjectionRunner:
     def run_forever(
         self,
         stop: Callable[[], bool],
-        wait: Callable[[float], None] = time.sleep,
+        wait: Callable[[float], object] = time.sleep,
         idle_seconds: float = 0.5,
     ) -> None:
         while not stop():
@@ -200,7 +200,7 @@ class ProjectionRunner:
             if r[0] in self.projections
         ]
 
-    def rebuild(self, name: str, progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(self, name: str, progress: Callable[[int], object] | None = None) -> int:
         """Builds the view from zero into fresh tables, then swaps them in, in one transaction."""
         projection, generation = self.projections[name], secrets.token_hex(3)
         fresh = {t: f"{t}__{generation}" for t in projection.tables}

@@ -74,6 +74,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
+    from runtime.projection_cli import run_command
+
+    return run_command(settings, args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ledger", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,13 +96,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--requests", type=int, default=500)
     demo.add_argument("--seed", type=int, default=82)
     demo.add_argument("--now", help="ISO instant with offset to load the demo as of (default: now)")
+    from runtime.projection_cli import add_commands
+
+    add_commands(commands)
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     return parser
 
 
-COMMANDS = {"migrate": cmd_migrate, "verify": cmd_verify, "demo": cmd_demo, "serve": cmd_serve}
+COMMANDS = {
+    "migrate": cmd_migrate,
+    "verify": cmd_verify,
+    "demo": cmd_demo,
+    "serve": cmd_serve,
+    "projections": cmd_projections,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
