@@ -22,6 +22,7 @@ def add_commands(commands: Any) -> None:
     run = sub.add_parser("run", help="follow the log and keep the views up to date")
     run.add_argument("--view", action="append", help="only this view (repeatable)")
     run.add_argument("--until-idle", action="store_true", help="stop once every view is caught up")
+    run.add_argument("--batch", type=int, default=500, help="events per transaction (default 500)")
     rebuild = sub.add_parser("rebuild", help="rebuild views from zero into fresh tables, then swap")
     rebuild.add_argument("name", nargs="*", help="views to rebuild (default: all)")
     sub.add_parser("status", help="each view's position, lag and state")
@@ -40,6 +41,7 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run(runner: ProjectionRunner, settings: Settings, args: argparse.Namespace) -> int:
+    runner.batch = args.batch
     if args.until_idle:
         print(f"{runner.run_until_idle()} events projected")
         return 0
