@@ -3,14 +3,14 @@ data): who, when, what, on which case or envelope, and the chain hash. No person
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import Notification
 
-from projections.base import Projection
-from projections.db import Tx, hex_id, iso
+from projections.base import Item, Projection
+from projections.db import Tx, hex_id, in_clause, iso
 
 COLUMNS = (
     "position",
@@ -47,31 +47,11 @@ audit = Projection(
 )
 
 
-def _owner(tx: Tx, event: Any) -> tuple[str | None, str | None]:
-    aggregate = hex_id(event.originator_id)
-    structure = getattr(event, "structure_id", None)
-    envelope = getattr(event, "envelope_id", None)
-    if event.originator_version == 1:
-        tx.run(
-            "INSERT INTO {audit_owners} VALUES (:a, :s, :e)",
-            {"a": aggregate, "s": hex_id(structure), "e": hex_id(envelope)},
-        )
-        return hex_id(structure), hex_id(envelope)
-    row = tx.one(
-        "SELECT structure_id, envelope_id FROM {audit_owners} WHERE aggregate_id = :a",
-        {"a": aggregate},
-    )
-    return (row[0], row[1]) if row else (None, None)
-
-
-def record(tx: Tx, event: Any, notification: Notification) -> None:
-    """Every event of every aggregate becomes one row."""
+def _row(
+    event: Any, notification: Notification, owner: tuple[str | None, str | None], chain_hash: str
+) -> dict[str, Any]:
     kind, _, name = type(event).__qualname__.partition(".")
-    structure, envelope = _owner(tx, event)
-    if kind == "Structure":
-        structure = hex_id(event.originator_id)
-    chain = tx.one("SELECT hash FROM event_chain WHERE position = :p", {"p": notification.id})
-    assert chain is not None, "every stored event has its chain link"
+    structure, envelope = owner
     row = dict.fromkeys(COLUMNS)
     row |= {
         "position": notification.id,
@@ -79,11 +59,11 @@ def record(tx: Tx, event: Any, notification: Notification) -> None:
         "actor": event.actor.name,
         "role": event.actor.role,
         "action": f"{kind}.{name}",
-        "structure_id": structure,
+        "structure_id": hex_id(event.originator_id) if kind == "Structure" else structure,
         "envelope_id": envelope,
         "purpose": getattr(event, "purpose", None),
         "legal_basis": getattr(event, "legal_basis", None),
-        "chain_hash": bytes(chain[0]).hex(),
+        "chain_hash": chain_hash,
     }
     if kind in KINDS:
         row[KINDS[kind]] = hex_id(event.originator_id)
@@ -91,10 +71,54 @@ def record(tx: Tx, event: Any, notification: Notification) -> None:
         row["mandate_id"] = hex_id(event.mandate_id)
     if kind == "Mandate" and name == "Used":
         row["request_id"] = hex_id(event.request_id)
-    tx.run(INSERT, row)
+    return row
 
 
-audit.every_event = record
+def _owners(tx: Tx, items: Sequence[Item]) -> dict[str, tuple[str | None, str | None]]:
+    """Structure and envelope of each aggregate of the batch: created here, or looked up once."""
+    owners: dict[str, tuple[str | None, str | None]] = {}
+    created = []
+    for event, _ in items:
+        if event.originator_version == 1:
+            aggregate = hex_id(event.originator_id) or ""
+            owners[aggregate] = (
+                hex_id(getattr(event, "structure_id", None)),
+                hex_id(getattr(event, "envelope_id", None)),
+            )
+            created.append({"a": aggregate, "s": owners[aggregate][0], "e": owners[aggregate][1]})
+    tx.many("INSERT INTO {audit_owners} VALUES (:a, :s, :e)", created)
+    missing = sorted({hex_id(e.originator_id) or "" for e, _ in items} - owners.keys())
+    if missing:
+        clause, params = in_clause("a", missing)
+        for aggregate, structure, envelope in tx.all(
+            f"SELECT aggregate_id, structure_id, envelope_id FROM {{audit_owners}} "
+            f"WHERE aggregate_id IN {clause}",
+            params,
+        ):
+            owners[aggregate] = (structure, envelope)
+    return owners
+
+
+def record_batch(tx: Tx, items: Sequence[Item]) -> None:
+    """Every event of every aggregate becomes one row, with the hash of its chain link."""
+    first, last = items[0][1].id, items[-1][1].id
+    chain = {
+        int(p): bytes(h).hex()
+        for p, h in tx.all(
+            "SELECT position, hash FROM event_chain WHERE position >= :a AND position <= :b",
+            {"a": first, "b": last},
+        )
+    }
+    owners = _owners(tx, items)
+    rows = []
+    for event, notification in items:
+        assert notification.id in chain, "every stored event has its chain link"
+        owner = owners.get(hex_id(event.originator_id) or "", (None, None))
+        rows.append(_row(event, notification, owner, chain[notification.id]))
+    tx.many(INSERT, rows)
+
+
+audit.batch = record_batch
 
 
 def entries(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
 
 from projections.db import Tx
 
 Handler = Callable[[Tx, Any, Notification], None]
+Item = tuple[Any, Notification]
+BatchHandler = Callable[[Tx, Sequence[Item]], None]
 
 
 @dataclass
@@ -18,7 +21,10 @@ class Projection:
     """``tables`` maps a logical table name to its column list; ``indexes`` to index columns.
 
     Handlers are keyed by event class qualname (``Request.Opened``); other events are ignored,
-    but still advance the view's position.
+    but still advance the view's position. A view may instead take a whole batch at once
+    (``batch``), to read what it needs in one query rather than one per event; a view that
+    reads only the stored bytes sets ``decodes = False``. ``topics`` (empty: every event) lets
+    the runner skip, without reading them, the events the view never handles.
     """
 
     name: str
@@ -27,11 +33,17 @@ class Projection:
     indexes: dict[str, list[str]] = field(default_factory=dict)
     handlers: dict[str, Handler] = field(default_factory=dict)
     every_event: Handler | None = None
+    batch: BatchHandler | None = None
+    decodes: bool = True
+    topics: set[str] = field(default_factory=set)
 
-    def on(self, *qualnames: str) -> Callable[[Handler], Handler]:
+    def on(self, *event_classes: type) -> Callable[[Handler], Handler]:
+        """Registers a handler for these event classes; the view then reads only their topics."""
+
         def register(handler: Handler) -> Handler:
-            for qualname in qualnames:
-                self.handlers[qualname] = handler
+            for cls in event_classes:
+                self.handlers[cls.__qualname__] = handler
+                self.topics.add(get_topic(cls))
             return handler
 
         return register
@@ -40,6 +52,13 @@ class Projection:
         handler = self.handlers.get(type(event).__qualname__, self.every_event)
         if handler is not None:
             handler(tx, event, notification)
+
+    def apply(self, tx: Tx, items: Sequence[Item]) -> None:
+        if self.batch is not None:
+            self.batch(tx, items)
+            return
+        for event, notification in items:
+            self.handle(tx, event, notification)
 
     def create_statements(self, names: dict[str, str], generation: str) -> list[str]:
         statements = [f"CREATE TABLE {names[t]} ({columns})" for t, columns in self.tables.items()]

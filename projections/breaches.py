@@ -7,7 +7,7 @@ from typing import Any
 
 from eventsourcing.persistence import Notification
 
-from domain.breach import DUE_SOON
+from domain.breach import DUE_SOON, Breach
 from domain.policy import RiskLevel
 from projections.base import Projection
 from projections.db import Tx, from_iso, hex_id, iso
@@ -37,7 +37,7 @@ def _set(tx: Tx, event: Any, assignments: str, **params: Any) -> None:
     )
 
 
-@breaches.on("Breach.Declared")
+@breaches.on(Breach.Declared)
 def _declared(tx: Tx, event: Any, _: Notification) -> None:
     tx.run(
         "INSERT INTO {breaches} (breach_id, aware_at, detected_at, cnil_deadline, due_soon_at, "
@@ -59,7 +59,7 @@ def _declared(tx: Tx, event: Any, _: Notification) -> None:
     )
 
 
-@breaches.on("Breach.RiskAssessed")
+@breaches.on(Breach.RiskAssessed)
 def _assessed(tx: Tx, event: Any, _: Notification) -> None:
     row = tx.one(
         "SELECT threshold FROM {breaches} WHERE breach_id = :b", {"b": hex_id(event.originator_id)}
@@ -75,7 +75,7 @@ def _assessed(tx: Tx, event: Any, _: Notification) -> None:
     )
 
 
-@breaches.on("Breach.CnilNotified")
+@breaches.on(Breach.CnilNotified)
 def _notified(tx: Tx, event: Any, notification: Notification) -> None:
     tx.run(
         "INSERT INTO {breach_phases} VALUES (:p, :b, :phase, :at, :reference, :late)",
@@ -98,17 +98,17 @@ def _notified(tx: Tx, event: Any, notification: Notification) -> None:
         )
 
 
-@breaches.on("Breach.SubjectsInformed")
+@breaches.on(Breach.SubjectsInformed)
 def _informed(tx: Tx, event: Any, _: Notification) -> None:
     _set(tx, event, "subjects_informed_at = :at", at=iso(event.at))
 
 
-@breaches.on("Breach.SubjectsExempted")
+@breaches.on(Breach.SubjectsExempted)
 def _exempted(tx: Tx, event: Any, _: Notification) -> None:
     _set(tx, event, "subjects_exemption = :ground", ground=event.ground)
 
 
-@breaches.on("Breach.Closed")
+@breaches.on(Breach.Closed)
 def _closed(tx: Tx, event: Any, _: Notification) -> None:
     _set(tx, event, "closed_at = :at", at=iso(event.at))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +61,10 @@ class Tx:
         self.run(statement, params)
         return [tuple(row) for row in self.cursor.fetchall()]
 
+    def many(self, statement: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self.sql(statement), rows)
+
     def with_tables(self, tables: Mapping[str, str]) -> Tx:
         return Tx(self.cursor, self.backend, tables)
 
@@ -90,8 +94,12 @@ class ViewDb:
         return self._connection
 
     @contextmanager
-    def transaction(self, tables: Mapping[str, str] | None = None) -> Iterator[Tx]:
-        """SQLite: BEGIN IMMEDIATE takes the write lock at once; PostgreSQL: a plain transaction."""
+    def transaction(
+        self, tables: Mapping[str, str] | None = None, *, pipeline: bool = False
+    ) -> Iterator[Tx]:
+        """SQLite: BEGIN IMMEDIATE takes the write lock at once. PostgreSQL: with ``pipeline``,
+        statements are sent without waiting for each reply (errors surface at the next read
+        or at commit, so callers isolate a failure without it)."""
         conn = self.connection
         if self.backend == "sqlite":
             conn.execute("BEGIN IMMEDIATE")
@@ -101,6 +109,10 @@ class ViewDb:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            return
+        if pipeline:
+            with conn.pipeline(), conn.transaction(), conn.cursor() as cursor:
+                yield Tx(cursor, self.backend, tables or {})
             return
         with conn.transaction(), conn.cursor() as cursor:
             yield Tx(cursor, self.backend, tables or {})
@@ -123,3 +135,9 @@ class ViewDb:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def in_clause(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """``(:p0, :p1, ...)`` and its parameters, for an ``IN`` list."""
+    params = {f"{prefix}{i}": value for i, value in enumerate(values)}
+    return "(" + ", ".join(f":{name}" for name in params) + ")", params

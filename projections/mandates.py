@@ -8,6 +8,7 @@ from typing import Any
 
 from eventsourcing.persistence import Notification
 
+from domain.mandate import Mandate
 from projections.base import Projection
 from projections.db import Tx, hex_id, iso
 
@@ -24,7 +25,7 @@ mandates = Projection(
 )
 
 
-@mandates.on("Mandate.Signed")
+@mandates.on(Mandate.Signed)
 def _signed(tx: Tx, event: Any, _: Notification) -> None:
     tx.run(
         "INSERT INTO {mandates} (mandate_id, structure_id, envelope_id, mandatary, scopes, "
@@ -49,22 +50,22 @@ def _set(tx: Tx, event: Any, assignment: str, at: datetime | None = None) -> Non
     )
 
 
-@mandates.on("Mandate.Revoked")
+@mandates.on(Mandate.Revoked)
 def _revoked(tx: Tx, event: Any, _: Notification) -> None:
     _set(tx, event, "revoked_at = :at", event.at)
 
 
-@mandates.on("Mandate.Expired")
+@mandates.on(Mandate.Expired)
 def _expired(tx: Tx, event: Any, _: Notification) -> None:
     _set(tx, event, "expired_at = :at", event.at)
 
 
-@mandates.on("Mandate.Used")
+@mandates.on(Mandate.Used)
 def _used(tx: Tx, event: Any, _: Notification) -> None:
     _set(tx, event, "uses = uses + 1")
 
 
-@mandates.on("Mandate.PersonalDataDestroyed")
+@mandates.on(Mandate.PersonalDataDestroyed)
 def _destroyed(tx: Tx, event: Any, _: Notification) -> None:
     _set(tx, event, "destroyed_at = :at", event.timestamp)
 

@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from eventsourcing.persistence import Mapper, Notification
 
-from projections.base import Projection
+from projections.base import Item, Projection
 from projections.db import Tx, ViewDb
 
 log = structlog.get_logger()
@@ -29,7 +29,7 @@ TRACKING_DDL = (
     "failed_position BIGINT, error TEXT)"
 )
 
-Reader = Callable[[int, int], Sequence[Notification]]
+Reader = Callable[..., Sequence[Notification]]
 
 
 class RebuildFailed(RuntimeError):
@@ -107,24 +107,41 @@ class ProjectionRunner:
         view, tables = tracking or name, tables or {t: t for t in projection.tables}
         position = None
         try:
-            with self.db.transaction(tables) as tx:
+            with self.db.transaction(tables, pipeline=True) as tx:
                 state = self._lock_tracking(tx, view)
                 if state is None or state[1] != "ok":
                     return 0
                 position = state[0]
-                notifications = self.read(position, self.batch)
+                notifications, scanned = self._page(projection, position)
                 if notifications:
                     self._apply(tx, projection, notifications)
-                    self._advance(tx, view, notifications[-1].id)
-                return len(notifications)
+                if scanned > position:
+                    self._advance(tx, view, scanned)
+                return scanned - position
         except Exception:  # rolled back; the replay below finds and records the poison
             if position is None:
                 raise
         return self._isolate_poison(projection, view, tables, position)
 
+    def _page(self, projection: Projection, position: int) -> tuple[Sequence[Notification], int]:
+        """The next events the view handles, and the position through which the log was scanned.
+
+        A view reading only some topics scans up to the head read first: the events it skips are
+        passed, so its position (and lag) moves with the log.
+        """
+        if not projection.topics:
+            page = self.read(position, self.batch)
+            return page, page[-1].id if page else position
+        head = self.head()
+        page = self.read(position, self.batch, topics=sorted(projection.topics), stop=head)
+        return page, page[-1].id if len(page) == self.batch else max(head, position)
+
+    def _items(self, projection: Projection, notifications: Sequence[Notification]) -> list[Item]:
+        decode = self.mapper.to_domain_event if projection.decodes else (lambda _: None)
+        return [(decode(notification), notification) for notification in notifications]
+
     def _apply(self, tx: Tx, projection: Projection, notifications: Sequence[Notification]) -> None:
-        for notification in notifications:
-            projection.handle(tx, self.mapper.to_domain_event(notification), notification)
+        projection.apply(tx, self._items(projection, notifications))
 
     @staticmethod
     def _advance(tx: Tx, view: str, position: int) -> None:
@@ -138,11 +155,12 @@ class ProjectionRunner:
     ) -> int:
         """Replays the failed batch event by event: commits the good prefix, stops at the poison."""
         applied = 0
+        notifications, scanned = self._page(projection, start)
         with self.db.transaction(tables) as tx:
-            for notification in self.read(start, self.batch):
+            for notification in notifications:
                 tx.run("SAVEPOINT one_event")
                 try:
-                    projection.handle(tx, self.mapper.to_domain_event(notification), notification)
+                    projection.apply(tx, self._items(projection, [notification]))
                 except Exception as error:  # noqa: BLE001
                     tx.run("ROLLBACK TO SAVEPOINT one_event")
                     tx.run(
@@ -164,6 +182,8 @@ class ProjectionRunner:
                 tx.run("RELEASE SAVEPOINT one_event")
                 self._advance(tx, view, notification.id)
                 applied += 1
+            else:  # no event fails on its own: the batch failure was transient
+                self._advance(tx, view, scanned)
         return applied
 
     def run_until_idle(self, names: Sequence[str] | None = None) -> int:
@@ -230,9 +250,12 @@ class ProjectionRunner:
         with self.db.transaction(fresh) as tx:
             self._lock_tracking(tx, projection.name)
             position = (self._lock_tracking(tx, shadow) or (0, ""))[0]
-            while notifications := self.read(position, self.batch):
+            while True:
+                notifications, scanned = self._page(projection, position)
+                if scanned == position:
+                    break
                 self._apply(tx, projection, notifications)
-                position = notifications[-1].id
+                position = scanned
             for table, new_name in fresh.items():
                 tx.run(f"DROP TABLE IF EXISTS {table}")
                 tx.run(f"ALTER TABLE {new_name} RENAME TO {table}")

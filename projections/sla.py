@@ -8,16 +8,19 @@ left (``BusinessCalendar.rewind``).
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
 
 from domain.calendar import BusinessCalendar
+from domain.request import Request
 from domain.sla import DUE_SOON
-from projections.base import Projection
-from projections.db import Tx, from_iso, hex_id, iso
+from domain.structure import Structure
+from projections.base import Item, Projection
+from projections.db import Tx, from_iso, hex_id, in_clause, iso
 
 sla = Projection(
     name="sla",
@@ -34,18 +37,43 @@ sla = Projection(
 )
 
 
-def _calendar(tx: Tx, structure_id: str) -> BusinessCalendar:
-    row = tx.one(
-        "SELECT department, whit_monday_worked FROM {sla_structures} WHERE structure_id = :s",
-        {"s": structure_id},
-    )
-    assert row is not None, "a request's structure is registered before it"
-    return BusinessCalendar(str(row[0]), bool(row[1]))
+class _Batch:
+    """What the handlers of one batch share: calendars and the requests they touch."""
+
+    def __init__(self, tx: Tx, items: Sequence[Item]) -> None:
+        self.tx = tx
+        self.calendars: dict[str, BusinessCalendar] = {}
+        self.requests: dict[str, tuple[str, str, bool]] = {}
+        answered = sorted(
+            {
+                hex_id(e.originator_id) or ""
+                for e, _ in items
+                if type(e).__qualname__ == "Request.Responded"
+            }
+        )
+        if answered:
+            clause, params = in_clause("r", answered)
+            for request, structure, received, first in tx.all(
+                "SELECT request_id, structure_id, received_at, first_response_at FROM {sla} "
+                f"WHERE request_id IN {clause}",
+                params,
+            ):
+                self.requests[request] = (structure, received, first is not None)
+
+    def calendar(self, structure_id: str) -> BusinessCalendar:
+        if structure_id not in self.calendars:
+            row = self.tx.one(
+                "SELECT department, whit_monday_worked FROM {sla_structures} "
+                "WHERE structure_id = :s",
+                {"s": structure_id},
+            )
+            assert row is not None, "a request's structure is registered before it"
+            self.calendars[structure_id] = BusinessCalendar(str(row[0]), bool(row[1]))
+        return self.calendars[structure_id]
 
 
-@sla.on("Structure.Registered")
-def _registered(tx: Tx, event: Any, _: Notification) -> None:
-    tx.run(
+def _registered(batch: _Batch, event: Any) -> None:
+    batch.tx.run(
         "INSERT INTO {sla_structures} VALUES (:s, :d, :w)",
         {
             "s": hex_id(event.originator_id),
@@ -55,19 +83,17 @@ def _registered(tx: Tx, event: Any, _: Notification) -> None:
     )
 
 
-@sla.on("Request.Opened")
-def _opened(tx: Tx, event: Any, _: Notification) -> None:
-    structure = hex_id(event.structure_id)
-    assert structure is not None
+def _opened(batch: _Batch, event: Any) -> None:
+    structure, request = hex_id(event.structure_id) or "", hex_id(event.originator_id) or ""
     due_soon = None
     if event.due_at is not None:
-        due_soon = _calendar(tx, structure).rewind(event.due_at, DUE_SOON.total_seconds() / 3600)
-    tx.run(
+        due_soon = batch.calendar(structure).rewind(event.due_at, DUE_SOON.total_seconds() / 3600)
+    batch.tx.run(
         "INSERT INTO {sla} (request_id, structure_id, partner, channel, mission, theme, "
         "received_at, due_at, due_soon_at, status) "
         "VALUES (:r, :s, :p, :c, :m, :t, :received, :due, :soon, 'open')",
         {
-            "r": hex_id(event.originator_id),
+            "r": request,
             "s": structure,
             "p": event.partner,
             "c": event.channel,
@@ -78,43 +104,60 @@ def _opened(tx: Tx, event: Any, _: Notification) -> None:
             "soon": iso(due_soon),
         },
     )
+    batch.requests[request] = (structure, iso(event.received_at) or "", False)
 
 
-@sla.on("Request.Responded")
-def _responded(tx: Tx, event: Any, _: Notification) -> None:
-    request = hex_id(event.originator_id)
-    row = tx.one(
-        "SELECT structure_id, received_at, first_response_at FROM {sla} WHERE request_id = :r",
-        {"r": request},
-    )
-    assert row is not None
-    if row[2] is not None:
+def _responded(batch: _Batch, event: Any) -> None:
+    request = hex_id(event.originator_id) or ""
+    structure, received, answered = batch.requests[request]
+    if answered:
         return
-    received = from_iso(row[1])
-    assert received is not None
-    hours = _calendar(tx, row[0]).working_time_between(received, event.at).total_seconds() / 3600
-    tx.run(
+    start = from_iso(received)
+    assert start is not None
+    hours = batch.calendar(structure).working_time_between(start, event.at).total_seconds() / 3600
+    batch.tx.run(
         "UPDATE {sla} SET first_response_at = :at, hours_to_first_response = :h, "
         "status = 'answered' WHERE request_id = :r",
         {"at": iso(event.at), "h": hours, "r": request},
     )
+    batch.requests[request] = (structure, received, True)
 
 
-@sla.on("Request.Resolved")
-def _resolved(tx: Tx, event: Any, _: Notification) -> None:
-    tx.run(
+def _resolved(batch: _Batch, event: Any) -> None:
+    batch.tx.run(
         "UPDATE {sla} SET resolved_at = :at, status = 'resolved' WHERE request_id = :r",
         {"at": iso(event.at), "r": hex_id(event.originator_id)},
     )
 
 
-@sla.on("Request.Reopened")
-def _reopened(tx: Tx, event: Any, _: Notification) -> None:
-    tx.run(
+def _reopened(batch: _Batch, event: Any) -> None:
+    batch.tx.run(
         "UPDATE {sla} SET resolved_at = NULL, status = CASE WHEN first_response_at IS NULL "
         "THEN 'open' ELSE 'answered' END WHERE request_id = :r",
         {"r": hex_id(event.originator_id)},
     )
+
+
+HANDLERS: dict[type, Callable[[_Batch, Any], None]] = {
+    Structure.Registered: _registered,
+    Request.Opened: _opened,
+    Request.Responded: _responded,
+    Request.Resolved: _resolved,
+    Request.Reopened: _reopened,
+}
+BY_NAME = {cls.__qualname__: handler for cls, handler in HANDLERS.items()}
+
+
+def _apply(tx: Tx, items: Sequence[Item]) -> None:
+    batch = _Batch(tx, items)
+    for event, _ in items:
+        handler = BY_NAME.get(type(event).__qualname__)
+        if handler is not None:
+            handler(batch, event)
+
+
+sla.batch = _apply
+sla.topics = {get_topic(cls) for cls in HANDLERS}
 
 
 STATE_SQL = (

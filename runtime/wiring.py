@@ -46,8 +46,10 @@ def open_runner(
     if unknown:
         raise ValueError(f"unknown views: {', '.join(sorted(unknown))}")
 
-    def read(after: int, limit: int) -> Sequence[Notification]:
-        return recorder.select_notifications(after, limit, inclusive_of_start=False)
+    def read(
+        after: int, limit: int, topics: Sequence[str] = (), stop: int | None = None
+    ) -> Sequence[Notification]:
+        return recorder.select_notifications(after, limit, stop, topics, inclusive_of_start=False)
 
     def head() -> int:
         return recorder.max_notification_id() or 0

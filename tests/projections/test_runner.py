@@ -104,15 +104,15 @@ def test_events_recorded_during_a_rebuild_are_not_lost(
 
 
 def poison(monkeypatch: pytest.MonkeyPatch, position: int) -> None:
-    """The sla handler of requests fails, every time, on the event at ``position``."""
-    original = sla.handlers["Request.Opened"]
+    """The sla view fails, every time, on the event at ``position``."""
+    original = sla.apply
 
-    def failing(tx: Any, event: Any, notification: Any) -> None:
-        if notification.id == position:
+    def failing(tx: Any, items: Any) -> None:
+        if any(notification.id == position for _, notification in items):
             raise ValueError("cannot project this event")
-        original(tx, event, notification)
+        original(tx, items)
 
-    monkeypatch.setitem(sla.handlers, "Request.Opened", failing)
+    monkeypatch.setattr(sla, "apply", failing)
 
 
 def test_a_poison_event_stops_its_view_only_and_keeps_what_came_before(
