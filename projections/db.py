@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -77,10 +78,13 @@ class ViewDb:
         self.target = target
         self.schema = schema
         self._connection: Any = None
+        self._lock = threading.RLock()
 
     def _connect(self) -> Any:
         if self.backend == "sqlite":
-            conn = sqlite3.connect(self.target, isolation_level=None, timeout=30)
+            conn = sqlite3.connect(
+                self.target, isolation_level=None, timeout=30, check_same_thread=False
+            )
             conn.execute("PRAGMA busy_timeout = 30000")
             return conn
         return psycopg.connect(
@@ -100,6 +104,10 @@ class ViewDb:
         """SQLite: BEGIN IMMEDIATE takes the write lock at once. PostgreSQL: with ``pipeline``,
         statements are sent without waiting for each reply (errors surface at the next read
         or at commit, so callers isolate a failure without it)."""
+        with self._lock:
+            yield from self._transaction(tables, pipeline)
+
+    def _transaction(self, tables: Mapping[str, str] | None, pipeline: bool) -> Iterator[Tx]:
         conn = self.connection
         if self.backend == "sqlite":
             conn.execute("BEGIN IMMEDIATE")
@@ -120,6 +128,10 @@ class ViewDb:
     @contextmanager
     def reading(self, tables: Mapping[str, str] | None = None) -> Iterator[Tx]:
         """A read-only snapshot (no write lock on SQLite)."""
+        with self._lock:
+            yield from self._reading(tables)
+
+    def _reading(self, tables: Mapping[str, str] | None) -> Iterator[Tx]:
         conn = self.connection
         if self.backend == "sqlite":
             conn.execute("BEGIN")

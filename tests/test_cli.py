@@ -1,5 +1,6 @@
 """The ``ledger`` command on both backends: migrate, demo, verify, health."""
 
+import threading
 from datetime import datetime
 
 import pytest
@@ -42,8 +43,25 @@ def test_demo_refuses_a_naive_now(env: Settings) -> None:
         cli.main(["demo", "--requests", "1", "--now", datetime(2026, 1, 1).isoformat()])
 
 
-def test_health_reports_the_store(env: Settings) -> None:
-    with TestClient(create_app(env)) as client:
+def test_health_reports_the_store_and_the_lag_of_each_view(env: Settings) -> None:
+    assert cli.main(["demo", "--requests", "5", "--now", "2026-11-26T12:00:00+01:00"]) == 0
+    with TestClient(create_app(env, embedded_projections=False)) as client:
         body = client.get("/v1/health").json()
     assert body["status"] == "ok"
     assert body["store"]["backend"] == env.backend
+    head = body["store"]["position"]
+    assert head > 20
+    assert body["projections"] == dict.fromkeys(
+        ["audit_trail", "breaches", "integrity", "mandates", "sla"], head
+    )
+
+
+def test_the_embedded_runner_brings_every_view_to_the_head(env: Settings) -> None:
+    assert cli.main(["demo", "--requests", "5", "--now", "2026-11-26T12:00:00+01:00"]) == 0
+    with TestClient(create_app(env, embedded_projections=True)) as client:
+        for _ in range(500):
+            body = client.get("/v1/health").json()
+            if not any(body["projections"].values()):
+                break
+            threading.Event().wait(0.02)
+    assert set(body["projections"].values()) == {0}
