@@ -8,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import RecordConflictError
 
+from domain.alert_commands import AlertCommands
 from domain.breach_commands import BreachCommands
 from domain.common import Actor, parse_enum
 from domain.errors import NotFound, VersionConflict
@@ -21,7 +22,7 @@ from domain.structure import Structure
 __all__ = ["EnvelopeKeys", "Ledger"]
 
 
-class Ledger(MandateCommands, BreachCommands):
+class Ledger(MandateCommands, BreachCommands, AlertCommands):
     def register_structure(
         self,
         *,

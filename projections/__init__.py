@@ -1,10 +1,12 @@
-"""Read models built from the notification log: SLA, audit trail, breaches, mandates, integrity.
+"""Read models built from the notification log: SLA, audit trail, breaches, mandates, alerts,
+integrity.
 
 Views are SQL tables beside the events, built only from events by ``runner.ProjectionRunner``,
 queried with plain SQL, and rebuildable from zero. They never hold personal data: the runner
 decodes events without any envelope key, so sealed fields reach the handlers as ``None``.
 """
 
+from projections.alerts import alerts as _alerts
 from projections.audit import audit as _audit
 from projections.base import Projection
 from projections.breaches import breaches as _breaches
@@ -12,4 +14,4 @@ from projections.integrity import integrity as _integrity
 from projections.mandates import mandates as _mandates
 from projections.sla import sla as _sla
 
-ALL: tuple[Projection, ...] = (_sla, _audit, _breaches, _mandates, _integrity)
+ALL: tuple[Projection, ...] = (_sla, _audit, _breaches, _mandates, _alerts, _integrity)

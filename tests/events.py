@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from domain.alert import Alert
 from domain.breach import Breach
 from domain.mandate import Mandate
 from domain.request import Request
 from domain.structure import Structure
 
-AGGREGATES = (Structure, Request, Mandate, Breach)
+AGGREGATES = (Structure, Request, Mandate, Breach, Alert)
 
 
 def event_classes() -> dict[str, type]:

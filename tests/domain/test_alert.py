@@ -1,0 +1,55 @@
+"""Alerts are raised once per subject, due date and level; acknowledged once."""
+
+from datetime import timedelta
+from uuid import uuid4
+
+import pytest
+
+from domain.alert import Alert, AlertKind, AlertLevel
+from domain.common import SYSTEM
+from domain.errors import RuleViolation
+from tests.conftest import DPO, NOW
+
+
+def test_the_same_alert_has_the_same_id_whoever_raises_it() -> None:
+    subject, due = uuid4(), NOW + timedelta(hours=72)
+    first = Alert.raise_(
+        kind=AlertKind.CNIL,
+        subject_id=subject,
+        due_at=due,
+        level=AlertLevel.WARNING,
+        actor=SYSTEM,
+        now=NOW,
+    )
+    again = Alert.raise_(
+        kind=AlertKind.CNIL,
+        subject_id=subject,
+        due_at=due,
+        level=AlertLevel.WARNING,
+        actor=SYSTEM,
+        now=NOW + timedelta(hours=1),
+    )
+    critical = Alert.raise_(
+        kind=AlertKind.CNIL,
+        subject_id=subject,
+        due_at=due,
+        level=AlertLevel.CRITICAL,
+        actor=SYSTEM,
+        now=NOW,
+    )
+    assert first.id == again.id != critical.id
+
+
+def test_an_alert_is_acknowledged_once() -> None:
+    alert = Alert.raise_(
+        kind=AlertKind.SLA,
+        subject_id=uuid4(),
+        due_at=NOW,
+        level=AlertLevel.CRITICAL,
+        actor=SYSTEM,
+        now=NOW,
+    )
+    alert.acknowledge(actor=DPO, now=NOW)
+    with pytest.raises(RuleViolation):
+        alert.acknowledge(actor=DPO, now=NOW)
+    assert alert.acknowledged_by == "dpo-lea"
