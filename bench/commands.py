@@ -55,7 +55,7 @@ def store(backend: str) -> Iterator[Settings]:
         return
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     try:
-        yield Settings(database_url=f"{PG_BASE}?schema={schema}")
+        yield Settings(database_url=f"{PG_BASE}?schema={schema}", subject_secret="bench-secret")
     finally:
         with psycopg.connect(PG_BASE, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -161,3 +161,9 @@ class BusinessCalendar:
             cursor = day_end
             local_day += timedelta(days=1)
         return total
+
+
+def quarter_of(instant: datetime, tz: ZoneInfo) -> str:
+    """The civil quarter of an instant in a structure's time zone: ``2026-Q2``."""
+    local = instant.astimezone(tz)
+    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.common import Actor, parse_enum
 from domain.mandate import Mandate, RevocationChannel
+from domain.personal_data import normalized_identity, validate_person
 from domain.request_commands import RequestCommands
 
 
@@ -51,7 +52,8 @@ class MandateCommands(RequestCommands):
             actor=actor,
             now=now,
         )
-        self._save_opening(mandate, mandate.envelope_id)
+        subject = normalized_identity(validate_person(mandant, "mandant"))
+        self._save_opening(mandate, mandate.envelope_id, subject)
         return mandate
 
     def revoke_mandate(

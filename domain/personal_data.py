@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from enum import StrEnum
 from typing import Any
 
@@ -32,3 +34,19 @@ def validate_person(data: dict[str, Any], field: str) -> dict[str, str]:
                 field=f"{field}.{key}",
             )
     return dict(data)
+
+
+def normalized_identity(person: dict[str, str]) -> str:
+    """Names and birth date, accents and case folded: the same person typed twice matches."""
+
+    def fold(value: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", value)
+        letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+        return " ".join(re.sub(r"[-'\u2019.]", " ", letters).casefold().split())
+
+    parts = (
+        person.get("last_name", ""),
+        person.get("first_name", ""),
+        person.get("birth_date", ""),
+    )
+    return "|".join(fold(part) for part in parts)

@@ -67,6 +67,7 @@ class Request(LedgerAggregate):
         self.destroyed_at: datetime | None = None
         self.destruction_reason: str | None = None
         self.user: dict[str, str] | None = None
+        self.new_visitor: bool | None = None
         self.responses: list[dict[str, Any]] = []
         self.escalations: list[dict[str, Any]] = []
         self.actions: list[dict[str, Any]] = []
@@ -96,10 +97,19 @@ class Request(LedgerAggregate):
         due_at: datetime | None
         rule_version: str
         data_due_at: datetime
+        new_visitor: bool | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 did not say whether the user was new to the structure this quarter."""
+            state["new_visitor"] = None
 
         def apply(self, aggregate: Any) -> None:
             request = cast(Request, aggregate)
             request.user = self.user
+            request.new_visitor = self.new_visitor
             request.data_due_at = self.data_due_at
 
     class AdviserAssigned(Event):
@@ -212,6 +222,7 @@ class Request(LedgerAggregate):
         due_at: datetime | None,
         rule_version: str,
         data_due_at: datetime,
+        new_visitor: bool | None = None,
         actor: Actor,
         now: datetime,
     ) -> Request:
@@ -232,6 +243,7 @@ class Request(LedgerAggregate):
             due_at=due_at,
             rule_version=rule_version,
             data_due_at=data_due_at,
+            new_visitor=new_visitor,
         )
 
     def _check_open(self) -> None:

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.calendar import RULE_VERSION
+from domain.calendar import RULE_VERSION, quarter_of
 from domain.common import Actor, Channel, Mission, ScopeKind, parse_enum
 from domain.errors import InvalidInput, MandateRequired, NotFound
 from domain.mandate import Mandate
+from domain.personal_data import normalized_identity, validate_person
 from domain.policy import request_data_due_at
 from domain.request import Outcome, Request
 from domain.service import LedgerBase
@@ -55,6 +56,9 @@ class RequestCommands(LedgerBase):
         due_at = None
         if parsed_channel.has_response_deadline:
             due_at = structure.calendar.deadline(received_at, self.policy.response_working_hours)
+        subject = normalized_identity(validate_person(user, "user"))
+        quarter = quarter_of(received_at, structure.calendar.tz)
+        token, seen = self.keys.visit_token(subject, structure.id, quarter)
         request = Request.open(
             structure_id=structure.id,
             channel=parsed_channel,
@@ -66,10 +70,11 @@ class RequestCommands(LedgerBase):
             due_at=due_at,
             rule_version=RULE_VERSION,
             data_due_at=self._activity_due(now),
+            new_visitor=not seen,
             actor=actor,
             now=now,
         )
-        self._save_opening(request, request.envelope_id)
+        self._save_opening(request, request.envelope_id, subject, visit_tokens=[(token, quarter)])
         return request
 
     def assign_adviser(

@@ -25,10 +25,16 @@ class EnvelopeKeys(Protocol):
     ``save(..., new_envelopes=[id])`` and ``save(..., destroy_envelopes=[id])``.
     """
 
-    def prepare_key(self, envelope_id: UUID, owner_id: UUID) -> None:
-        """A new key, usable for sealing now, stored with the next save that names it."""
+    def prepare_key(self, envelope_id: UUID, owner_id: UUID, subject: str | None = None) -> None:
+        """A new key, usable for sealing now, stored with the next save that names it; the
+        subject (a normalised identity) is kept only as a keyed hash, beside the key."""
 
     def discard_pending(self, envelope_id: UUID) -> None: ...
+
+    def visit_token(self, subject: str, structure_id: UUID, quarter: str) -> tuple[bytes, bool]:
+        """The person's token at a structure for a quarter, and whether it was seen before."""
+
+    def envelopes_of(self, subject: str) -> list[UUID]: ...
 
     def owner_of(self, envelope_id: UUID) -> UUID | None: ...
 
@@ -72,11 +78,13 @@ class LedgerBase(Application[UUID]):
         except RecordConflictError:
             raise VersionConflict("the resource changed while the command ran") from None
 
-    def _save_opening(self, aggregate: LedgerAggregate, envelope_id: UUID) -> None:
+    def _save_opening(
+        self, aggregate: LedgerAggregate, envelope_id: UUID, subject: str, **kwargs: Any
+    ) -> None:
         """Saves the first events of an envelope together with its new key."""
-        self.keys.prepare_key(envelope_id, aggregate.id)
+        self.keys.prepare_key(envelope_id, aggregate.id, subject)
         try:
-            self._save(aggregate, new_envelopes=[envelope_id])
+            self._save(aggregate, new_envelopes=[envelope_id], **kwargs)
         finally:
             self.keys.discard_pending(envelope_id)
 

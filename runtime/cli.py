@@ -33,7 +33,7 @@ def cmd_verify(settings: Settings, _: argparse.Namespace) -> int:
     from runtime.verify import verify_ledger
     from runtime.wiring import open_ledger
 
-    ledger = open_ledger(settings)
+    ledger = open_ledger(settings, writer=False)
     try:
         result = verify_ledger(ledger)
     finally:

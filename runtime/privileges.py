@@ -5,20 +5,22 @@ from __future__ import annotations
 import psycopg
 from psycopg.sql import SQL, Composed, Identifier
 
+from projections import ALL
 from runtime.store import KEY_PARTITIONS
 
 EVENTS_TABLE = "ledger_events"
 
 
 def grant_statements(schema: str, role: str) -> list[Composed]:
-    """Read and append history; read, add and delete keys; own the key partitions (VACUUM FULL).
+    """Read and append history; read, add and delete keys; own the key partitions and the visit
+    tokens (VACUUM FULL after deletions); own the views, which runners rebuild and swap.
 
     UPDATE on the events table is needed only for the EXCLUSIVE lock that orders the log; the
     immutability trigger refuses any actual update, and a non-owner cannot drop the trigger.
     """
     names = {"schema": Identifier(schema), "role": Identifier(role)}
     statements = [
-        SQL("GRANT USAGE ON SCHEMA {schema} TO {role}"),
+        SQL("GRANT USAGE, CREATE ON SCHEMA {schema} TO {role}"),
         SQL("GRANT SELECT, INSERT, UPDATE ON {schema}.{events} TO {role}"),
         SQL("GRANT USAGE, SELECT ON SEQUENCE {schema}.{sequence} TO {role}"),
         SQL("GRANT SELECT, INSERT ON {schema}.event_chain, {schema}.destroyed_envelopes TO {role}"),
@@ -29,10 +31,13 @@ def grant_statements(schema: str, role: str) -> list[Composed]:
         "sequence": Identifier(f"{EVENTS_TABLE}_notification_id_seq"),
     }
     composed = [statement.format(**names, **extra) for statement in statements]
-    for i in range(KEY_PARTITIONS):
-        partition = Identifier(f"envelope_keys_p{i:02d}")
+    owned = [f"envelope_keys_p{i:02d}" for i in range(KEY_PARTITIONS)]
+    owned += ["visit_tokens", "projection_tracking", *(t for p in ALL for t in p.tables)]
+    for table in owned:
         composed.append(
-            SQL("ALTER TABLE {schema}.{part} OWNER TO {role}").format(part=partition, **names)
+            SQL("ALTER TABLE {schema}.{table} OWNER TO {role}").format(
+                table=Identifier(table), **names
+            )
         )
     return composed
 

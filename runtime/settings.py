@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.policy import Policy, RiskLevel
@@ -27,6 +28,23 @@ class Settings(BaseSettings):
     request_inactive_months: int = Field(default=24, ge=1)
     mandate_retention_years: int = Field(default=6, ge=1)
     log_level: str = "INFO"
+    subject_secret: SecretStr | None = None
+
+    def subject_key(self) -> bytes:
+        """The HMAC key of subject lookups and visit tokens: never stored in the database.
+
+        Required on PostgreSQL; on SQLite a random one is kept beside the database file.
+        """
+        if self.subject_secret is not None:
+            return self.subject_secret.get_secret_value().encode()
+        if self.backend == "postgres":
+            raise ValueError("LEDGER_SUBJECT_SECRET is required with PostgreSQL")
+        path = self.sqlite_path.with_name(self.sqlite_path.name + ".subject-secret")
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_hex(32))
+        return path.read_text().strip().encode()
 
     @field_validator("database_url")
     @classmethod

@@ -22,46 +22,18 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from domain.chain import GENESIS, links
-from runtime.sealing import new_key
+from runtime.vault import KeyVault
 
 IMMUTABLE_TABLES = ("event_chain", "destroyed_envelopes")
 KEY_PARTITIONS = 64  # PostgreSQL: VACUUM FULL after a destruction rewrites 1/64 of the keys
 
 
-class PendingKeys:
-    """Keys prepared for envelopes whose first events are being saved.
-
-    The mapper seals with them before the transaction; the recorder inserts them in the same
-    transaction as the events (never popping them, so a retried insert stores them again); the
-    Ledger discards them once the save is over, stored or not.
-    """
-
-    def __init__(self) -> None:
-        self._keys: dict[UUID, tuple[UUID, bytes]] = {}
-        self._lock = threading.Lock()
-
-    def prepare(self, envelope_id: UUID, owner_id: UUID) -> None:
-        with self._lock:
-            self._keys[envelope_id] = (owner_id, new_key())
-
-    def discard(self, envelope_id: UUID) -> None:
-        with self._lock:
-            self._keys.pop(envelope_id, None)
-
-    def key(self, envelope_id: UUID) -> bytes | None:
-        with self._lock:
-            entry = self._keys.get(envelope_id)
-        return entry[1] if entry else None
-
-    def rows(self, envelope_ids: Sequence[UUID]) -> list[tuple[UUID, UUID, bytes]]:
-        with self._lock:
-            return [(e, *self._keys[e]) for e in envelope_ids]
-
-
 def _sqlite_ledger_ddl(events_table: str) -> list[str]:
     statements = [
         "CREATE TABLE IF NOT EXISTS envelope_keys (envelope_id TEXT PRIMARY KEY, "
-        "owner_id TEXT NOT NULL, key BLOB NOT NULL)",
+        "owner_id TEXT NOT NULL, key BLOB NOT NULL, subject_hash BLOB)",
+        "CREATE INDEX IF NOT EXISTS envelope_keys_subject ON envelope_keys (subject_hash)",
+        "CREATE TABLE IF NOT EXISTS visit_tokens (token BLOB PRIMARY KEY, quarter TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS destroyed_envelopes (envelope_id TEXT PRIMARY KEY, "
         "owner_id TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS event_chain (position INTEGER PRIMARY KEY, hash BLOB NOT NULL)",
@@ -76,12 +48,22 @@ def _sqlite_ledger_ddl(events_table: str) -> list[str]:
     return statements
 
 
-class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
+_SQLITE_QUERIES = {
+    "key": "SELECT key FROM envelope_keys WHERE envelope_id = :k",
+    "owner": "SELECT owner_id FROM envelope_keys WHERE envelope_id = :k UNION ALL "
+    "SELECT owner_id FROM destroyed_envelopes WHERE envelope_id = :k",
+    "by_subject": "SELECT envelope_id FROM envelope_keys WHERE subject_hash = :k "
+    "ORDER BY envelope_id",
+    "visit": "SELECT 1 FROM visit_tokens WHERE token = :k",
+}
+
+
+class SQLiteLedgerRecorder(KeyVault, SQLiteApplicationRecorder):
     def __init__(
         self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"
     ) -> None:
         super().__init__(datastore, events_table_name)
-        self.pending = PendingKeys()
+        self._init_vault()
 
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + _sqlite_ledger_ddl(
@@ -93,8 +75,12 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         new_keys = self.pending.rows(kwargs.get("new_envelopes", ()))
         c.executemany(
-            "INSERT INTO envelope_keys (envelope_id, owner_id, key) VALUES (?, ?, ?)",
-            [(envelope.hex, owner.hex, key) for envelope, owner, key in new_keys],
+            "INSERT INTO envelope_keys (envelope_id, owner_id, key, subject_hash) "
+            "VALUES (?, ?, ?, ?)",
+            [(envelope.hex, owner.hex, key, subject) for envelope, owner, key, subject in new_keys],
+        )
+        c.executemany(
+            "INSERT OR IGNORE INTO visit_tokens VALUES (?, ?)", kwargs.get("visit_tokens", ())
         )
         positions = super()._insert_events(c, stored_events, **kwargs)
         assert positions is not None
@@ -118,29 +104,23 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             )
             c.execute("DELETE FROM envelope_keys WHERE envelope_id = ?", (envelope_id.hex,))
 
-    def prepare_key(self, envelope_id: UUID, owner_id: UUID) -> None:
-        self.pending.prepare(envelope_id, owner_id)
-
-    def discard_pending(self, envelope_id: UUID) -> None:
-        self.pending.discard(envelope_id)
-
-    def get_key(self, envelope_id: UUID) -> bytes | None:
-        if (pending := self.pending.key(envelope_id)) is not None:
-            return pending
+    def _values(self, query: str, key: Any) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT key FROM envelope_keys WHERE envelope_id = ?", (envelope_id.hex,))
-            row = c.fetchone()
-        return bytes(row[0]) if row else None
+            c.execute(_SQLITE_QUERIES[query], {"k": key.hex if isinstance(key, UUID) else key})
+            return [row[0] for row in c.fetchall()]
 
-    def owner_of(self, envelope_id: UUID) -> UUID | None:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                "SELECT owner_id FROM envelope_keys WHERE envelope_id = ? UNION ALL "
-                "SELECT owner_id FROM destroyed_envelopes WHERE envelope_id = ?",
-                (envelope_id.hex, envelope_id.hex),
-            )
-            row = c.fetchone()
-        return UUID(row[0]) if row else None
+    def _value(self, query: str, key: Any) -> Any:
+        values = self._values(query, key)
+        return values[0] if values else None
+
+    def purge_visit_tokens(self, before_quarter: str) -> int:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("PRAGMA secure_delete = ON")
+            c.execute("SELECT COUNT(*) FROM visit_tokens WHERE quarter < ?", (before_quarter,))
+            count = int(c.fetchone()[0])
+            c.execute("DELETE FROM visit_tokens WHERE quarter < ?", (before_quarter,))
+        self.scrub()
+        return count
 
     def scrub(self) -> None:
         """Copies the WAL into the database and truncates it: no old page keeps a deleted key."""
@@ -165,7 +145,16 @@ def _pg_ledger_ddl(schema: str, events_table: str) -> list[Composed]:
     statements = [
         SQL(
             "CREATE TABLE IF NOT EXISTS {schema}.envelope_keys (envelope_id uuid PRIMARY KEY, "
-            "owner_id uuid NOT NULL, key bytea NOT NULL) PARTITION BY HASH (envelope_id)"
+            "owner_id uuid NOT NULL, key bytea NOT NULL, subject_hash bytea) "
+            "PARTITION BY HASH (envelope_id)"
+        ).format(**ident),
+        SQL(
+            "CREATE INDEX IF NOT EXISTS envelope_keys_subject ON {schema}.envelope_keys "
+            "(subject_hash)"
+        ).format(**ident),
+        SQL(
+            "CREATE TABLE IF NOT EXISTS {schema}.visit_tokens (token bytea PRIMARY KEY, "
+            "quarter text NOT NULL)"
         ).format(**ident),
         *(
             SQL(
@@ -204,21 +193,26 @@ def _pg_ledger_ddl(schema: str, events_table: str) -> list[Composed]:
     return statements
 
 
-class PostgresLedgerRecorder(PostgresApplicationRecorder):
+class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements += _pg_ledger_ddl(datastore.schema, events_table_name)
         self._schema = Identifier(datastore.schema)
-        self.pending = PendingKeys()
-        self._key_query = self._q(
-            "SELECT key FROM {schema}.envelope_keys WHERE envelope_id = %(id)s"
-        )
-        self._owner_query = self._q(
-            "SELECT owner_id FROM {schema}.envelope_keys WHERE envelope_id = %(id)s UNION ALL "
-            "SELECT owner_id FROM {schema}.destroyed_envelopes WHERE envelope_id = %(id)s"
-        )
+        self._init_vault()
+        self._queries = {
+            "key": self._q("SELECT key FROM {schema}.envelope_keys WHERE envelope_id = %(k)s"),
+            "owner": self._q(
+                "SELECT owner_id FROM {schema}.envelope_keys WHERE envelope_id = %(k)s UNION ALL "
+                "SELECT owner_id FROM {schema}.destroyed_envelopes WHERE envelope_id = %(k)s"
+            ),
+            "by_subject": self._q(
+                "SELECT envelope_id FROM {schema}.envelope_keys WHERE subject_hash = %(k)s "
+                "ORDER BY envelope_id"
+            ),
+            "visit": self._q("SELECT 1 FROM {schema}.visit_tokens WHERE token = %(k)s"),
+        }
         self._lock = threading.Lock()
         self._dirty_partitions: set[str] = set()
 
@@ -230,8 +224,19 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
     ) -> None:
         new_keys = self.pending.rows(kwargs.get("new_envelopes", ()))
         if new_keys:
-            insert = "INSERT INTO {schema}.envelope_keys (envelope_id, owner_id, key) VALUES %s"
-            curs.executemany(self._q(insert.replace("%s", "(%s, %s, %s)")), new_keys)
+            curs.executemany(
+                self._q(
+                    "INSERT INTO {schema}.envelope_keys (envelope_id, owner_id, key, subject_hash) "
+                    "VALUES (%s, %s, %s, %s)"
+                ),
+                new_keys,
+            )
+        visit_tokens = kwargs.get("visit_tokens", ())
+        if visit_tokens:
+            curs.executemany(
+                self._q("INSERT INTO {schema}.visit_tokens VALUES (%s, %s) ON CONFLICT DO NOTHING"),
+                visit_tokens,
+            )
         for envelope_id in kwargs.get("destroy_envelopes", ()):
             curs.execute(
                 self._q(
@@ -266,27 +271,25 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         )
         return positions
 
-    def prepare_key(self, envelope_id: UUID, owner_id: UUID) -> None:
-        self.pending.prepare(envelope_id, owner_id)
-
-    def discard_pending(self, envelope_id: UUID) -> None:
-        self.pending.discard(envelope_id)
-
-    def get_key(self, envelope_id: UUID) -> bytes | None:
-        if (pending := self.pending.key(envelope_id)) is not None:
-            return pending
-        key = self._one_value(self._key_query, envelope_id)
-        return None if key is None else bytes(key)
-
-    def _one_value(self, query: Composed, envelope_id: UUID) -> Any:
+    def _values(self, query: str, key: Any) -> list[Any]:
         """A single-statement read on an autocommit connection: one round trip, no BEGIN."""
         with self.datastore.get_connection() as conn:
-            row = conn.execute(query, {"id": envelope_id}, prepare=True).fetchone()
-        return None if row is None else next(iter(row.values()))
+            rows = conn.execute(self._queries[query], {"k": key}, prepare=True).fetchall()
+        return [next(iter(row.values())) for row in rows]
 
-    def owner_of(self, envelope_id: UUID) -> UUID | None:
-        owner = self._one_value(self._owner_query, envelope_id)
-        return None if owner is None else UUID(str(owner))
+    def _value(self, query: str, key: Any) -> Any:
+        values = self._values(query, key)
+        return values[0] if values else None
+
+    def purge_visit_tokens(self, before_quarter: str) -> int:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._q("DELETE FROM {schema}.visit_tokens WHERE quarter < %s"), (before_quarter,)
+            )
+            count = curs.rowcount
+        with self.datastore.get_connection() as conn:
+            conn.execute(self._q("VACUUM FULL {schema}.visit_tokens"))
+        return int(count)
 
     def scrub(self) -> None:
         """Rewrites each partition that lost a key: plain VACUUM would leave the bytes of a dead

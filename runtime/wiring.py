@@ -15,15 +15,21 @@ from projections.runner import ProjectionRunner
 from runtime.privileges import grant_application_role
 from runtime.sealing import SealingMapper
 from runtime.settings import Settings
+from runtime.vault import KeyVault
 
 
-def open_ledger(settings: Settings, *, create_schema: bool = False) -> Ledger:
+def open_ledger(settings: Settings, *, create_schema: bool = False, writer: bool = True) -> Ledger:
+    """The Ledger on the configured store. A ``writer`` gets the subject key (HMACs of
+    identities); readers such as projection runners never need it."""
     ledger = Ledger(
         env=settings.eventsourcing_env(create_schema=create_schema), policy=settings.policy()
     )
-    mapper = ledger.mapper
+    mapper, vault = ledger.mapper, ledger.recorder
     assert isinstance(mapper, SealingMapper)
-    mapper.keys = ledger.recorder  # type: ignore[assignment]
+    assert isinstance(vault, KeyVault)
+    mapper.keys = vault
+    if writer:
+        vault.subject_key = settings.subject_key()
     return ledger
 
 
@@ -38,7 +44,7 @@ def open_runner(
     settings: Settings, names: Sequence[str] | None = None
 ) -> tuple[ProjectionRunner, Ledger]:
     """A runner on every view (or the named ones), reading the log without any envelope key."""
-    ledger = open_ledger(settings)
+    ledger = open_ledger(settings, writer=False)
     recorder = ledger.recorder
     redacting = SealingMapper(transcoder=ledger.mapper.transcoder)
     chosen = [p for p in ALL if names is None or p.name in names]
@@ -65,7 +71,7 @@ def migrate(settings: Settings, *, app_role: str | None = None) -> None:
     if settings.backend == "sqlite":
         if app_role is not None:
             raise ValueError("--app-role applies to PostgreSQL only")
-        open_ledger(settings, create_schema=True).close()
+        open_ledger(settings, create_schema=True, writer=False).close()
         _migrate_views(settings)
         return
     url, schema = (
@@ -74,7 +80,7 @@ def migrate(settings: Settings, *, app_role: str | None = None) -> None:
     )
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
-    open_ledger(settings, create_schema=True).close()
+    open_ledger(settings, create_schema=True, writer=False).close()
     _migrate_views(settings)
     if app_role is not None:
         grant_application_role(url, schema, app_role)

@@ -22,6 +22,7 @@ from runtime.wiring import migrate, open_ledger
 
 PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+TEST_SECRET = "test-only-subject-secret"
 ADVISER = Actor(name="adviser-ana", role="adviser")
 ADMIN = Actor(name="admin-paul", role="admin")
 DPO = Actor(name="dpo-lea", role="dpo")
@@ -56,7 +57,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         return
     base = request.getfixturevalue("postgres_url")
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    configured = Settings(database_url=f"{base}?schema={schema}")
+    configured = Settings(database_url=f"{base}?schema={schema}", subject_secret=TEST_SECRET)
     migrate(configured)
     try:
         yield configured
@@ -97,3 +98,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                 f"CI=true: {len(skipped)} skipped test(s) count as failures", red=True
             )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The store of ``settings`` as the ``ledger`` command sees it: through the environment."""
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LEDGER_SUBJECT_SECRET", TEST_SECRET)
+    return settings

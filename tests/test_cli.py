@@ -13,12 +13,6 @@ from runtime.verify import verify_ledger
 from runtime.wiring import open_ledger
 
 
-@pytest.fixture
-def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
-    return settings
-
-
 def test_migrate_is_repeatable(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["migrate"]) == 0
     assert f"schema ready on {env.backend}" in capsys.readouterr().out

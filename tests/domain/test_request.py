@@ -170,3 +170,12 @@ def test_the_theme_is_a_code_never_free_text(theme: str) -> None:
             now=NOW,
         )
     assert refused.value.field == "theme"
+
+
+def test_an_identity_typed_two_ways_normalizes_the_same() -> None:
+    from domain.personal_data import normalized_identity
+
+    first = {"first_name": "Zoé", "last_name": "Lefèvre-Dupont", "birth_date": "1980-02-03"}
+    again = {"first_name": " ZOE ", "last_name": "lefevre dupont", "birth_date": "1980-02-03"}
+    other = {"first_name": "Zoé", "last_name": "Lefèvre-Dupont", "birth_date": "1980-02-04"}
+    assert normalized_identity(first) == normalized_identity(again) != normalized_identity(other)

@@ -126,7 +126,7 @@ def add_other_envelope_keys(settings: Settings, count: int) -> None:
     if settings.backend == "sqlite":
         with sqlite3.connect(settings.sqlite_path) as conn:
             conn.executemany(
-                "INSERT INTO envelope_keys VALUES (?, ?, randomblob(32))",
+                "INSERT INTO envelope_keys VALUES (?, ?, randomblob(32), NULL)",
                 [(uuid.uuid4().hex, uuid.uuid4().hex) for _ in range(count)],
             )
         return
@@ -135,7 +135,7 @@ def add_other_envelope_keys(settings: Settings, count: int) -> None:
         conn.execute(
             SQL(
                 "INSERT INTO {}.envelope_keys SELECT gen_random_uuid(), gen_random_uuid(), "
-                "decode(md5(random()::text) || md5(random()::text), 'hex') "
+                "decode(md5(random()::text) || md5(random()::text), 'hex'), NULL "
                 "FROM generate_series(1, %s)"
             ).format(Identifier(schema)),
             (count,),

@@ -12,8 +12,8 @@ from domain.application import Ledger
 from runtime import cli
 from runtime.settings import Settings
 from runtime.verify import verify_ledger
-from runtime.wiring import open_ledger
-from tests.conftest import ADMIN, DPO, NOW, WEEKDAYS_9_TO_14
+from runtime.wiring import open_ledger, open_runner
+from tests.conftest import ADMIN, DPO, NOW, TEST_SECRET, WEEKDAYS_9_TO_14
 from tests.store.backends import app_execute, superuser_rewrite
 from tests.store.test_ledger import open_request
 
@@ -98,10 +98,10 @@ def app_role_settings(postgres_url: str) -> Iterator[tuple[Settings, Settings]]:
     schema, role = f"t_{suffix}", f"ledger_app_{suffix}"
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f'CREATE ROLE "{role}" LOGIN')
-    owner = Settings(database_url=f"{postgres_url}?schema={schema}")
+    owner = Settings(database_url=f"{postgres_url}?schema={schema}", subject_secret=TEST_SECRET)
     app_url = postgres_url.replace("postgres@", f"{role}@", 1)
     try:
-        yield owner, Settings(database_url=f"{app_url}?schema={schema}")
+        yield owner, Settings(database_url=f"{app_url}?schema={schema}", subject_secret=TEST_SECRET)
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -130,6 +130,12 @@ def test_the_application_role_works_but_cannot_disarm_the_triggers(
     ledger.destroy_envelope(request.envelope_id, reason="data_subject_request", actor=DPO, now=NOW)
     assert ledger.get_request(request.id).user is None
     ledger.close()
+    runner, reader = open_runner(app)
+    runner.run_until_idle()
+    runner.rebuild("sla")
+    assert {view.lag for view in runner.status()} == {0}
+    runner.db.close()
+    reader.close()
     schema = app.eventsourcing_env()["POSTGRES_SCHEMA"]
     for statement in (
         f'UPDATE "{schema}".ledger_events SET topic = topic',

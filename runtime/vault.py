@@ -1,0 +1,95 @@
+"""The key vault shared by both recorders: pending keys, subject hashes and visit tokens.
+
+* Keys are prepared in memory, used by the mapper to seal, and inserted by the recorder in the
+  same transaction as the first events of their envelope.
+* The subject hash (HMAC of the normalised identity, key outside the database) sits on the key's
+  row, so a DPO can find every envelope of one person, and it disappears with the key.
+* A visit token (HMAC of structure, quarter and identity) tells whether a person was already seen
+  at a structure this quarter, for the quarterly count of distinct users; tokens are kept only
+  for the current and previous quarter (``purge_visit_tokens``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from runtime.sealing import new_key
+
+
+class PendingKeys:
+    """Never popped by the recorder, so a retried insert stores the keys again; the Ledger
+    discards them once the save is over, stored or not."""
+
+    def __init__(self) -> None:
+        self._keys: dict[UUID, tuple[UUID, bytes, bytes | None]] = {}
+        self._lock = threading.Lock()
+
+    def prepare(self, envelope_id: UUID, owner_id: UUID, subject_hash: bytes | None) -> None:
+        with self._lock:
+            self._keys[envelope_id] = (owner_id, new_key(), subject_hash)
+
+    def discard(self, envelope_id: UUID) -> None:
+        with self._lock:
+            self._keys.pop(envelope_id, None)
+
+    def key(self, envelope_id: UUID) -> bytes | None:
+        with self._lock:
+            entry = self._keys.get(envelope_id)
+        return entry[1] if entry else None
+
+    def rows(self, envelope_ids: Sequence[UUID]) -> list[tuple[UUID, UUID, bytes, bytes | None]]:
+        with self._lock:
+            return [(e, *self._keys[e]) for e in envelope_ids]
+
+
+class KeyVault(ABC):
+    subject_key: bytes = b""
+
+    def _init_vault(self) -> None:
+        self.pending = PendingKeys()
+
+    def _hmac(self, purpose: str, text: str) -> bytes:
+        if not self.subject_key:
+            raise RuntimeError("the vault has no subject key (open the Ledger with runtime.wiring)")
+        return hmac.new(self.subject_key, f"{purpose}|{text}".encode(), hashlib.sha256).digest()
+
+    def prepare_key(self, envelope_id: UUID, owner_id: UUID, subject: str | None = None) -> None:
+        subject_hash = None if subject is None else self._hmac("subject", subject)
+        self.pending.prepare(envelope_id, owner_id, subject_hash)
+
+    def discard_pending(self, envelope_id: UUID) -> None:
+        self.pending.discard(envelope_id)
+
+    def get_key(self, envelope_id: UUID) -> bytes | None:
+        if (pending := self.pending.key(envelope_id)) is not None:
+            return pending
+        key = self._value("key", envelope_id)
+        return None if key is None else bytes(key)
+
+    def owner_of(self, envelope_id: UUID) -> UUID | None:
+        owner = self._value("owner", envelope_id)
+        return None if owner is None else UUID(str(owner))
+
+    def envelopes_of(self, subject: str) -> list[UUID]:
+        """Every live envelope of one person (GDPR 15 access requests)."""
+        return [UUID(str(e)) for e in self._values("by_subject", self._hmac("subject", subject))]
+
+    def visit_token(self, subject: str, structure_id: UUID, quarter: str) -> tuple[bytes, bool]:
+        """The person's token at this structure and quarter, and whether it was seen before."""
+        token = self._hmac("visit", f"{structure_id.hex}|{quarter}|{subject}")
+        return token, bool(self._values("visit", token))
+
+    @abstractmethod
+    def _value(self, query: str, key: Any) -> Any: ...
+
+    @abstractmethod
+    def _values(self, query: str, key: Any) -> list[Any]: ...
+
+    @abstractmethod
+    def purge_visit_tokens(self, before_quarter: str) -> int: ...
