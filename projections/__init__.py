@@ -1,5 +1,5 @@
 """Read models built from the notification log: SLA, audit trail, breaches, mandates, alerts,
-integrity.
+quarterly reporting, integrity.
 
 Views are SQL tables beside the events, built only from events by ``runner.ProjectionRunner``,
 queried with plain SQL, and rebuildable from zero. They never hold personal data: the runner
@@ -12,6 +12,7 @@ from projections.base import Projection
 from projections.breaches import breaches as _breaches
 from projections.integrity import integrity as _integrity
 from projections.mandates import mandates as _mandates
+from projections.quarterly import quarterly as _quarterly
 from projections.sla import sla as _sla
 
-ALL: tuple[Projection, ...] = (_sla, _audit, _breaches, _mandates, _alerts, _integrity)
+ALL: tuple[Projection, ...] = (_sla, _audit, _breaches, _mandates, _alerts, _quarterly, _integrity)

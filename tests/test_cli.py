@@ -46,7 +46,7 @@ def test_health_reports_the_store_and_the_lag_of_each_view(env: Settings) -> Non
     head = body["store"]["position"]
     assert head > 20
     assert body["projections"] == dict.fromkeys(
-        ["alerts", "audit_trail", "breaches", "integrity", "mandates", "sla"], head
+        ["alerts", "audit_trail", "breaches", "integrity", "mandates", "quarterly", "sla"], head
     )
 
 

@@ -65,7 +65,15 @@ def test_every_view_reaches_the_head_even_through_events_it_ignores(
     head = ledger.recorder.max_notification_id()
     assert {(s.view, s.position, s.lag, s.status) for s in runner.status()} == {
         (name, head, 0, "ok")
-        for name in ("sla", "audit_trail", "breaches", "mandates", "alerts", "integrity")
+        for name in (
+            "sla",
+            "audit_trail",
+            "breaches",
+            "mandates",
+            "alerts",
+            "quarterly",
+            "integrity",
+        )
     }
 
 

@@ -1,0 +1,111 @@
+"""The quarterly report: counts per structure and quarter, rebuildable after destructions."""
+
+import io
+from datetime import timedelta
+
+from domain.application import Ledger
+from projections.db import hex_id
+from projections.quarterly import csv_lines, report, write_csv
+from projections.runner import ProjectionRunner
+from tests.conftest import ADVISER, DPO, NOW
+from tests.projections.conftest import view_rows
+from tests.store.test_ledger import open_request, sign_mandate
+
+ZOE = {"first_name": "Zoé", "last_name": "Test"}
+LATER = NOW + timedelta(hours=2)
+TABLES = {t: t for t in ("quarterly", "quarterly_requests", "quarterly_outcomes")}
+
+
+def given_a_quarter(ledger: Ledger, structure: str) -> None:
+    first = open_request(ledger, structure, channel="counter", user=ZOE)
+    open_request(ledger, structure, channel="counter", user=ZOE)
+    late = open_request(ledger, structure, partner="cpam")
+    on_time = open_request(ledger, structure)
+    ledger.respond(on_time.id, at=LATER, summary="x", actor=ADVISER, now=LATER)
+    after = NOW + timedelta(days=4)
+    ledger.respond(late.id, at=after, summary="x", actor=ADVISER, now=after)
+    ledger.resolve(first.id, outcome="solved", at=LATER, actor=ADVISER, now=LATER)
+    mandate = sign_mandate(ledger, structure)
+    ledger.revoke_mandate(
+        mandate.id,
+        requested_by="mandant",
+        channel="phone",
+        reason="r",
+        at=LATER,
+        actor=ADVISER,
+        now=LATER,
+    )
+
+
+def test_the_quarter_counts_visits_users_requests_sla_outcomes_and_mandates(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    given_a_quarter(ledger, structure)
+    runner.run_until_idle()
+    structure_id = hex_id(ledger.get_structure(structure).id) or ""
+    with runner.db.reading(TABLES) as tx:
+        q4 = report(tx, structure_id, "2026-Q4")
+        empty = report(tx, structure_id, "2026-Q3")
+    assert {
+        k: q4[k]
+        for k in (
+            "visits",
+            "distinct_users",
+            "requests",
+            "answered_on_time",
+            "answered_late",
+            "mandates_signed",
+            "mandates_revoked",
+        )
+    } == {
+        "visits": 2,
+        "distinct_users": 2,  # Zoé, and the same default user twice
+        "requests": 4,
+        "answered_on_time": 1,
+        "answered_late": 1,
+        "mandates_signed": 1,
+        "mandates_revoked": 1,
+    }
+    assert q4["sla_on_time_rate"] == 0.5
+    assert q4["outcomes"] == {"solved": 1}
+    assert [(r["partner"], r["channel"], r["requests"]) for r in q4["requests_by"]] == [
+        ("caf", "counter", 2),
+        ("caf", "email", 1),
+        ("cpam", "email", 1),
+    ]
+    assert (empty["requests"], empty["sla_on_time_rate"]) == (0, None)
+
+
+def test_the_csv_streams_the_detailed_counts(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    given_a_quarter(ledger, structure)
+    runner.run_until_idle()
+    out = io.StringIO()
+    with runner.db.reading(TABLES) as tx:
+        write_csv(csv_lines(tx, "2026-Q4", page=1), out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "structure_id,quarter,partner,theme,channel,mission,requests"
+    assert len(lines) == 1 + 3
+    assert lines[1].endswith(",2026-Q4,caf,rsa,counter,administrative_help,2")
+
+
+def test_a_rebuild_after_destruction_gives_the_same_report(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    given_a_quarter(ledger, structure)
+    for request_id in [
+        n.originator_id
+        for n in ledger.recorder.select_notifications(None, 100)
+        if n.topic.endswith("Request.Opened")
+    ]:
+        ledger.destroy_envelope(
+            ledger.get_request(request_id).envelope_id,
+            reason="retention_expired",
+            actor=DPO,
+            now=LATER,
+        )
+    runner.run_until_idle()
+    before = view_rows(runner, ("quarterly",))
+    runner.rebuild("quarterly")
+    assert view_rows(runner, ("quarterly",)) == before
