@@ -10,18 +10,19 @@ mandates signed and revoked. Quarters are civil quarters in the structure's time
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
-from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
 
 from domain.calendar import quarter_of, time_zone_of
 from domain.mandate import Mandate
 from domain.request import Request
 from domain.structure import Structure
-from projections.base import Projection
-from projections.db import Tx, from_iso, hex_id, iso
+from projections.base import Item, Projection
+from projections.db import Tx, from_iso, hex_id, in_clause, iso
 
 COUNTERS = (
     "visits",
@@ -68,46 +69,64 @@ def _bump(tx: Tx, structure: str, quarter: str, **increments: int) -> None:
     tx.run(_BUMP, {"s": structure, "q": quarter, **dict.fromkeys(COUNTERS, 0), **increments})
 
 
-def _quarter(tx: Tx, structure: str, instant: datetime) -> str:
-    row = tx.one("SELECT department FROM {q_structures} WHERE structure_id = :s", {"s": structure})
-    assert row is not None, "a structure is registered before its cases"
-    return quarter_of(instant, time_zone_of(str(row[0])))
+class _Batch:
+    """What one batch's handlers share: structures' time zones and the cases they touch."""
+
+    def __init__(self, tx: Tx, items: Sequence[Item]) -> None:
+        self.tx = tx
+        self.zones: dict[str, ZoneInfo] = {}
+        self.cases: dict[str, list[Any]] = {}
+        touched = sorted(
+            {hex_id(e.originator_id) or "" for e, _ in items if e.originator_version > 1}
+        )
+        if touched:
+            clause, params = in_clause("a", touched)
+            for aggregate, *case in tx.all(
+                "SELECT aggregate_id, structure_id, quarter, due_at, answered FROM {q_cases} "
+                f"WHERE aggregate_id IN {clause}",
+                params,
+            ):
+                self.cases[aggregate] = case
+
+    def quarter(self, structure: str, instant: datetime) -> str:
+        if structure not in self.zones:
+            row = self.tx.one(
+                "SELECT department FROM {q_structures} WHERE structure_id = :s", {"s": structure}
+            )
+            assert row is not None, "a structure is registered before its cases"
+            self.zones[structure] = time_zone_of(str(row[0]))
+        return quarter_of(instant, self.zones[structure])
+
+    def add_case(
+        self, aggregate: str, structure: str, quarter: str | None, due: str | None
+    ) -> None:
+        self.tx.run(
+            "INSERT INTO {q_cases} VALUES (:a, :s, :q, :due, 0)",
+            {"a": aggregate, "s": structure, "q": quarter, "due": due},
+        )
+        self.cases[aggregate] = [structure, quarter, due, 0]
 
 
-def _case(tx: Tx, aggregate_id: Any) -> tuple[str, str | None, str | None, bool]:
-    row = tx.one(
-        "SELECT structure_id, quarter, due_at, answered FROM {q_cases} WHERE aggregate_id = :a",
-        {"a": hex_id(aggregate_id)},
-    )
-    assert row is not None
-    return str(row[0]), row[1], row[2], bool(row[3])
-
-
-@quarterly.on(Structure.Registered)
-def _registered(tx: Tx, event: Any, _: Notification) -> None:
-    tx.run(
+def _registered(batch: _Batch, event: Any) -> None:
+    batch.tx.run(
         "INSERT INTO {q_structures} VALUES (:s, :d)",
         {"s": hex_id(event.originator_id), "d": event.department},
     )
 
 
-@quarterly.on(Request.Opened)
-def _opened(tx: Tx, event: Any, _: Notification) -> None:
+def _opened(batch: _Batch, event: Any) -> None:
     structure = hex_id(event.structure_id) or ""
-    quarter = _quarter(tx, structure, event.received_at)
-    tx.run(
-        "INSERT INTO {q_cases} VALUES (:a, :s, :q, :due, 0)",
-        {"a": hex_id(event.originator_id), "s": structure, "q": quarter, "due": iso(event.due_at)},
-    )
+    quarter = batch.quarter(structure, event.received_at)
+    batch.add_case(hex_id(event.originator_id) or "", structure, quarter, iso(event.due_at))
     _bump(
-        tx,
+        batch.tx,
         structure,
         quarter,
         requests=1,
         visits=int(event.channel == "counter"),
         distinct_users=int(bool(event.new_visitor)),
     )
-    tx.run(
+    batch.tx.run(
         "INSERT INTO {quarterly_requests} VALUES (:s, :q, :partner, :theme, :channel, :mission, 1) "
         "ON CONFLICT (structure_id, quarter, partner, theme, channel, mission) "
         "DO UPDATE SET requests = {quarterly_requests}.requests + 1",
@@ -122,46 +141,68 @@ def _opened(tx: Tx, event: Any, _: Notification) -> None:
     )
 
 
-@quarterly.on(Request.Responded)
-def _responded(tx: Tx, event: Any, _: Notification) -> None:
-    structure, quarter, due, answered = _case(tx, event.originator_id)
+def _responded(batch: _Batch, event: Any) -> None:
+    aggregate = hex_id(event.originator_id) or ""
+    case = batch.cases[aggregate]
+    structure, quarter, due, answered = case
     if answered:
         return
-    tx.run(
-        "UPDATE {q_cases} SET answered = 1 WHERE aggregate_id = :a",
-        {"a": hex_id(event.originator_id)},
-    )
+    case[3] = 1
+    batch.tx.run("UPDATE {q_cases} SET answered = 1 WHERE aggregate_id = :a", {"a": aggregate})
     due_at = from_iso(due)
     if due_at is not None and quarter is not None:
         on_time = event.at <= due_at
-        _bump(tx, structure, quarter, answered_on_time=int(on_time), answered_late=int(not on_time))
+        _bump(
+            batch.tx,
+            structure,
+            quarter,
+            answered_on_time=int(on_time),
+            answered_late=int(not on_time),
+        )
 
 
-@quarterly.on(Request.Resolved)
-def _resolved(tx: Tx, event: Any, _: Notification) -> None:
-    structure = _case(tx, event.originator_id)[0]
-    tx.run(
+def _resolved(batch: _Batch, event: Any) -> None:
+    structure = batch.cases[hex_id(event.originator_id) or ""][0]
+    batch.tx.run(
         "INSERT INTO {quarterly_outcomes} VALUES (:s, :q, :o, 1) "
         "ON CONFLICT (structure_id, quarter, outcome) "
         "DO UPDATE SET resolutions = {quarterly_outcomes}.resolutions + 1",
-        {"s": structure, "q": _quarter(tx, structure, event.at), "o": event.outcome},
+        {"s": structure, "q": batch.quarter(structure, event.at), "o": event.outcome},
     )
 
 
-@quarterly.on(Mandate.Signed)
-def _signed(tx: Tx, event: Any, _: Notification) -> None:
+def _signed(batch: _Batch, event: Any) -> None:
     structure = hex_id(event.structure_id) or ""
-    tx.run(
-        "INSERT INTO {q_cases} VALUES (:a, :s, NULL, NULL, 0)",
-        {"a": hex_id(event.originator_id), "s": structure},
-    )
-    _bump(tx, structure, _quarter(tx, structure, event.timestamp), mandates_signed=1)
+    batch.add_case(hex_id(event.originator_id) or "", structure, None, None)
+    _bump(batch.tx, structure, batch.quarter(structure, event.timestamp), mandates_signed=1)
 
 
-@quarterly.on(Mandate.Revoked)
-def _revoked(tx: Tx, event: Any, _: Notification) -> None:
-    structure = _case(tx, event.originator_id)[0]
-    _bump(tx, structure, _quarter(tx, structure, event.at), mandates_revoked=1)
+def _revoked(batch: _Batch, event: Any) -> None:
+    structure = batch.cases[hex_id(event.originator_id) or ""][0]
+    _bump(batch.tx, structure, batch.quarter(structure, event.at), mandates_revoked=1)
+
+
+HANDLERS: dict[type, Callable[[_Batch, Any], None]] = {
+    Structure.Registered: _registered,
+    Request.Opened: _opened,
+    Request.Responded: _responded,
+    Request.Resolved: _resolved,
+    Mandate.Signed: _signed,
+    Mandate.Revoked: _revoked,
+}
+_BY_NAME = {cls.__qualname__: handler for cls, handler in HANDLERS.items()}
+
+
+def _apply(tx: Tx, items: Sequence[Item]) -> None:
+    batch = _Batch(tx, items)
+    for event, _ in items:
+        handler = _BY_NAME.get(type(event).__qualname__)
+        if handler is not None:
+            handler(batch, event)
+
+
+quarterly.batch = _apply
+quarterly.topics = {get_topic(cls) for cls in HANDLERS}
 
 
 def report(tx: Tx, structure_id: str, quarter: str) -> dict[str, Any]:
