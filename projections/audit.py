@@ -160,3 +160,10 @@ def entries(
     while rows := tx.all(statement, params):
         yield from (dict(zip(COLUMNS, row, strict=True)) for row in rows)
         params["after"] = rows[-1][0]
+
+
+def csv_lines(tx: Tx, **filters: Any) -> Iterator[list[Any]]:
+    """The filtered trail as CSV lines, header first, streamed page by page."""
+    yield list(COLUMNS)
+    for entry in entries(tx, **filters):
+        yield [entry[column] for column in COLUMNS]

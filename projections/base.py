@@ -61,10 +61,15 @@ class Projection:
             self.handle(tx, event, notification)
 
     def create_statements(self, names: dict[str, str], generation: str) -> list[str]:
-        statements = [f"CREATE TABLE {names[t]} ({columns})" for t, columns in self.tables.items()]
-        for table, index_list in self.indexes.items():
-            for i, columns in enumerate(index_list):
-                statements.append(
-                    f"CREATE INDEX {names[table]}_{generation}_{i} ON {names[table]} ({columns})"
-                )
-        return statements
+        return self.table_statements(names) + self.index_statements(names, generation)
+
+    def table_statements(self, names: dict[str, str]) -> list[str]:
+        return [f"CREATE TABLE {names[t]} ({columns})" for t, columns in self.tables.items()]
+
+    def index_statements(self, names: dict[str, str], generation: str) -> list[str]:
+        """Secondary indexes; a rebuild creates them once, after the bulk of its rows."""
+        return [
+            f"CREATE INDEX {names[table]}_{generation}_{i} ON {names[table]} ({columns})"
+            for table, index_list in self.indexes.items()
+            for i, columns in enumerate(index_list)
+        ]

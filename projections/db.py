@@ -8,13 +8,14 @@ ordering and equality are the same on both backends.
 
 from __future__ import annotations
 
+import csv
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 from uuid import UUID
 
 import psycopg
@@ -153,3 +154,10 @@ def in_clause(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
     """``(:p0, :p1, ...)`` and its parameters, for an ``IN`` list."""
     params = {f"{prefix}{i}": value for i, value in enumerate(values)}
     return "(" + ", ".join(f":{name}" for name in params) + ")", params
+
+
+def write_csv(lines: Iterable[Sequence[Any]], out: IO[str]) -> None:
+    """Writes lines as they come: exports never hold a whole table in memory."""
+    writer = csv.writer(out)
+    for line in lines:
+        writer.writerow(line)

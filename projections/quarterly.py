@@ -9,10 +9,9 @@ mandates signed and revoked. Quarters are civil quarters in the structure's time
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from eventsourcing.utils import get_topic
@@ -249,9 +248,3 @@ def csv_lines(
     ):
         yield from (list(r) for r in rows)
         offset += page
-
-
-def write_csv(lines: Iterator[list[Any]], out: IO[str]) -> None:
-    writer = csv.writer(out)
-    for line in lines:
-        writer.writerow(line)

@@ -221,12 +221,13 @@ class ProjectionRunner:
         ]
 
     def rebuild(self, name: str, progress: Callable[[int], object] | None = None) -> int:
-        """Builds the view from zero into fresh tables, then swaps them in, in one transaction."""
+        """Builds the view from zero into fresh, unindexed tables, then swaps them in, in one
+        transaction that first builds their indexes."""
         projection, generation = self.projections[name], secrets.token_hex(3)
         fresh = {t: f"{t}__{generation}" for t in projection.tables}
         shadow = f"{name}__rebuild"
         with self.db.transaction() as tx:
-            for statement in projection.create_statements(fresh, generation):
+            for statement in projection.table_statements(fresh):
                 tx.run(statement)
             self._set_tracking(tx, shadow, 0, projection.version)
         while moved := self.run_batch(name, tracking=shadow, tables=fresh):
@@ -244,10 +245,15 @@ class ProjectionRunner:
                 tx.run("DELETE FROM projection_tracking WHERE view = :v", {"v": shadow})
         if failed is not None:
             raise RebuildFailed(name, int(failed[0]), str(failed[1]))
-        return self._swap(projection, shadow, fresh)
+        return self._swap(projection, shadow, fresh, generation)
 
-    def _swap(self, projection: Projection, shadow: str, fresh: dict[str, str]) -> int:
+    def _swap(
+        self, projection: Projection, shadow: str, fresh: dict[str, str], generation: str
+    ) -> int:
+        """Indexes the fresh tables once, applies what arrived meanwhile, and renames them in."""
         with self.db.transaction(fresh) as tx:
+            for statement in projection.index_statements(fresh, generation):
+                tx.run(statement)
             self._lock_tracking(tx, projection.name)
             position = (self._lock_tracking(tx, shadow) or (0, ""))[0]
             while True:

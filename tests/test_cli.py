@@ -59,3 +59,29 @@ def test_the_embedded_runner_brings_every_view_to_the_head(env: Settings) -> Non
                 break
             threading.Event().wait(0.02)
     assert set(body["projections"].values()) == {0}
+
+
+def test_projections_run_rebuild_and_status_from_the_command_line(
+    env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo", "--requests", "8", "--now", "2026-11-26T12:00:00+01:00"]) == 0
+    capsys.readouterr()
+    assert cli.main(["projections", "status"]) == 0
+    before = capsys.readouterr().out.splitlines()
+    assert cli.main(["projections", "run", "--until-idle"]) == 0
+    assert cli.main(["projections", "rebuild", "sla"]) == 0
+    assert cli.main(["projections", "status"]) == 0
+    after = capsys.readouterr().out.splitlines()
+    assert before[0].split() == ["view", "position", "lag", "status"]
+    assert all(line.split()[1] == "0" for line in before[1:])
+    status = [line.split() for line in after if line.split()[0] in ("sla", "quarterly")]
+    assert [(row[0], row[2], row[3]) for row in status] == [
+        ("quarterly", "0", "ok"),
+        ("sla", "0", "ok"),
+    ]
+    assert any(line.startswith("sla: rebuilt through position") for line in after)
+
+
+def test_an_unknown_view_is_refused(env: Settings) -> None:
+    with pytest.raises(ValueError, match="unknown views: nope"):
+        cli.main(["projections", "rebuild", "nope"])

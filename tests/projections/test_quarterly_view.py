@@ -4,8 +4,8 @@ import io
 from datetime import timedelta
 
 from domain.application import Ledger
-from projections.db import hex_id
-from projections.quarterly import csv_lines, report, write_csv
+from projections.db import hex_id, write_csv
+from projections.quarterly import csv_lines, report
 from projections.runner import ProjectionRunner
 from tests.conftest import ADVISER, DPO, NOW
 from tests.projections.conftest import view_rows

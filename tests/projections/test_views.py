@@ -1,12 +1,13 @@
 """The audit trail, breach register, mandate registry and integrity views."""
 
+import io
 from datetime import timedelta
 
 from domain.application import Ledger
 from projections import audit as audit_view
 from projections import breaches as breach_view
 from projections import mandates as mandate_view
-from projections.db import hex_id, iso
+from projections.db import hex_id, iso, write_csv
 from projections.runner import ProjectionRunner
 from runtime.settings import Settings
 from tests.conftest import ADVISER, DPO, NOW
@@ -50,6 +51,12 @@ def test_the_audit_trail_filters_by_actor_and_period_and_pages(
         everything = list(audit_view.entries(tx, page=1))
     assert by_actor == since == ["Request.Responded"]
     assert len(everything) == ledger.recorder.max_notification_id()
+    out = io.StringIO()
+    with runner.db.reading({"audit_trail": "audit_trail"}) as tx:
+        write_csv(audit_view.csv_lines(tx, request_id=hex_id(request.id)), out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("position,at,actor,role,action,")
+    assert [line.split(",")[4] for line in lines[1:]] == ["Request.Opened", "Request.Responded"]
 
 
 def test_a_destroyed_envelope_leaves_no_personal_data_in_any_view_and_its_events_audited(
