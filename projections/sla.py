@@ -33,7 +33,14 @@ sla = Projection(
         "received_at TEXT NOT NULL, due_at TEXT, due_soon_at TEXT, first_response_at TEXT, "
         "hours_to_first_response DOUBLE PRECISION, resolved_at TEXT, status TEXT NOT NULL",
     },
-    indexes={"sla": ["structure_id, received_at", "received_at", "partner", "channel"]},
+    # The first index covers every column the dashboard reads: it is answered from the index.
+    indexes={
+        "sla": [
+            "structure_id, received_at, due_at, first_response_at, partner, channel, "
+            "hours_to_first_response",
+            "received_at",
+        ]
+    },
 )
 
 
@@ -224,7 +231,11 @@ def dashboard(
     partner: str | None = None,
     channel: str | None = None,
 ) -> dict[str, Any]:
-    """Totals, on-time rate and median working hours to first response, by partner and channel."""
+    """Totals, on-time rate and median working hours to first response, by partner and channel.
+
+    One scan grouped by partner and channel gives the totals and both breakdowns; the median is
+    computed by PostgreSQL itself, or from the answered rows on SQLite (local, no transfer).
+    """
     params = {
         "start": iso(start),
         "end": iso(end),
@@ -234,34 +245,49 @@ def dashboard(
         "channel": channel,
     }
     where = _where(structure_id, partner, channel)
-    totals = Counts(
-        *(int(v or 0) for v in tx.one(f"SELECT {_COUNTS} FROM {{sla}} WHERE {where}", params) or ())
+    cells = tx.all(
+        f"SELECT partner, channel, {_COUNTS} FROM {{sla}} WHERE {where} GROUP BY partner, channel",
+        params,
     )
-    hours = [
-        r[0]
-        for r in tx.all(
-            f"SELECT hours_to_first_response FROM {{sla}} WHERE {where} "
-            "AND hours_to_first_response IS NOT NULL",
-            params,
-        )
-    ]
-
-    def breakdown(column: str) -> list[dict[str, Any]]:
-        rows = tx.all(
-            f"SELECT {column}, {_COUNTS} FROM {{sla}} WHERE {where} GROUP BY {column} "
-            f"ORDER BY {column}",
-            params,
-        )
-        return [{column: r[0], **_as_dict(Counts(*(int(v or 0) for v in r[1:])))} for r in rows]
-
+    by_partner: dict[str, list[int]] = {}
+    by_channel: dict[str, list[int]] = {}
+    totals = [0] * 5
+    for cell_partner, cell_channel, *counts in cells:
+        values = [int(v or 0) for v in counts]
+        for bucket in (
+            by_partner.setdefault(cell_partner, [0] * 5),
+            by_channel.setdefault(cell_channel, [0] * 5),
+            totals,
+        ):
+            bucket[:] = [a + b for a, b in zip(bucket, values, strict=True)]
     return {
-        **_as_dict(totals),
-        "median_working_hours_to_first_response": round(statistics.median(hours), 2)
-        if hours
-        else None,
-        "by_partner": breakdown("partner"),
-        "by_channel": breakdown("channel"),
+        **_as_dict(Counts(*totals)),
+        "median_working_hours_to_first_response": _median_hours(tx, where, params),
+        "by_partner": [
+            {"partner": k, **_as_dict(Counts(*v))} for k, v in sorted(by_partner.items())
+        ],
+        "by_channel": [
+            {"channel": k, **_as_dict(Counts(*v))} for k, v in sorted(by_channel.items())
+        ],
     }
+
+
+def _median_hours(tx: Tx, where: str, params: dict[str, Any]) -> float | None:
+    answered = f"{where} AND hours_to_first_response IS NOT NULL"
+    if tx.backend == "postgres":
+        row = tx.one(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours_to_first_response) "
+            f"FROM {{sla}} WHERE {answered}",
+            params,
+        )
+        value = row[0] if row else None
+    else:
+        hours = [
+            r[0]
+            for r in tx.all(f"SELECT hours_to_first_response FROM {{sla}} WHERE {answered}", params)
+        ]
+        value = statistics.median(hours) if hours else None
+    return None if value is None else round(float(value), 2)
 
 
 def _as_dict(counts: Counts) -> dict[str, Any]:
