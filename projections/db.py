@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import IO, Any
 from uuid import UUID
 
@@ -37,6 +38,13 @@ def hex_id(value: UUID | None) -> str | None:
     return None if value is None else value.hex
 
 
+@lru_cache(maxsize=1024)
+def _render(statement: str, tables: tuple[tuple[str, str], ...], backend: str) -> str:
+    """Real table names in, and ``:name`` parameters as psycopg's ``%(name)s`` on PostgreSQL."""
+    statement = statement.format(**dict(tables)) if tables else statement
+    return _PARAM.sub(r"%(\1)s", statement) if backend == "postgres" else statement
+
+
 class Tx:
     """One transaction on the view database; ``tables`` maps logical names to real ones."""
 
@@ -46,8 +54,7 @@ class Tx:
         self.tables = dict(tables)
 
     def sql(self, statement: str) -> str:
-        statement = statement.format(**self.tables) if self.tables else statement
-        return _PARAM.sub(r"%(\1)s", statement) if self.backend == "postgres" else statement
+        return _render(statement, tuple(sorted(self.tables.items())), self.backend)
 
     def run(self, statement: str, params: Mapping[str, Any] | None = None) -> None:
         self.cursor.execute(self.sql(statement), params or {})

@@ -9,6 +9,7 @@ mandates signed and revoked. Quarters are civil quarters in the structure's time
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -64,17 +65,19 @@ _BUMP = (
 )
 
 
-def _bump(tx: Tx, structure: str, quarter: str, **increments: int) -> None:
-    tx.run(_BUMP, {"s": structure, "q": quarter, **dict.fromkeys(COUNTERS, 0), **increments})
-
-
 class _Batch:
-    """What one batch's handlers share: structures' time zones and the cases they touch."""
+    """One batch: time zones and cases in memory, every count summed, written once at the end."""
 
     def __init__(self, tx: Tx, items: Sequence[Item]) -> None:
         self.tx = tx
         self.zones: dict[str, ZoneInfo] = {}
         self.cases: dict[str, list[Any]] = {}
+        self.new_structures: list[dict[str, Any]] = []
+        self.new_cases: set[str] = set()
+        self.answered: set[str] = set()
+        self.counters: dict[tuple[str, str], dict[str, int]] = {}
+        self.requests: Counter[tuple[str, ...]] = Counter()
+        self.outcomes: Counter[tuple[str, str, str]] = Counter()
         touched = sorted(
             {hex_id(e.originator_id) or "" for e, _ in items if e.originator_version > 1}
         )
@@ -99,45 +102,74 @@ class _Batch:
     def add_case(
         self, aggregate: str, structure: str, quarter: str | None, due: str | None
     ) -> None:
-        self.tx.run(
-            "INSERT INTO {q_cases} VALUES (:a, :s, :q, :due, 0)",
-            {"a": aggregate, "s": structure, "q": quarter, "due": due},
-        )
         self.cases[aggregate] = [structure, quarter, due, 0]
+        self.new_cases.add(aggregate)
+
+    def bump(self, structure: str, quarter: str, **increments: int) -> None:
+        counters = self.counters.setdefault((structure, quarter), dict.fromkeys(COUNTERS, 0))
+        for name, value in increments.items():
+            counters[name] += value
+
+    def flush(self) -> None:
+        tx = self.tx
+        tx.many("INSERT INTO {q_structures} VALUES (:s, :d)", self.new_structures)
+        tx.many(
+            "INSERT INTO {q_cases} VALUES (:a, :s, :q, :due, :answered)",
+            [
+                dict(zip(("a", "s", "q", "due", "answered"), (a, *self.cases[a]), strict=True))
+                for a in sorted(self.new_cases)
+            ],
+        )
+        tx.many(
+            "UPDATE {q_cases} SET answered = 1 WHERE aggregate_id = :a",
+            [{"a": a} for a in sorted(self.answered - self.new_cases)],
+        )
+        tx.many(_BUMP, [{"s": s, "q": q, **c} for (s, q), c in sorted(self.counters.items())])
+        tx.many(
+            _REQUESTS,
+            [
+                dict(zip(("s", "q", *DIMENSIONS), key, strict=True)) | {"n": n}
+                for key, n in sorted(self.requests.items())
+            ],
+        )
+        tx.many(
+            _OUTCOMES,
+            [{"s": s, "q": q, "o": o, "n": n} for (s, q, o), n in sorted(self.outcomes.items())],
+        )
+
+
+_REQUESTS = (
+    "INSERT INTO {quarterly_requests} VALUES (:s, :q, :partner, :theme, :channel, :mission, :n) "
+    "ON CONFLICT (structure_id, quarter, partner, theme, channel, mission) "
+    "DO UPDATE SET requests = {quarterly_requests}.requests + excluded.requests"
+)
+_OUTCOMES = (
+    "INSERT INTO {quarterly_outcomes} VALUES (:s, :q, :o, :n) "
+    "ON CONFLICT (structure_id, quarter, outcome) "
+    "DO UPDATE SET resolutions = {quarterly_outcomes}.resolutions + excluded.resolutions"
+)
 
 
 def _registered(batch: _Batch, event: Any) -> None:
-    batch.tx.run(
-        "INSERT INTO {q_structures} VALUES (:s, :d)",
-        {"s": hex_id(event.originator_id), "d": event.department},
-    )
+    structure = hex_id(event.originator_id) or ""
+    batch.new_structures.append({"s": structure, "d": event.department})
+    batch.zones[structure] = time_zone_of(event.department)
 
 
 def _opened(batch: _Batch, event: Any) -> None:
     structure = hex_id(event.structure_id) or ""
     quarter = batch.quarter(structure, event.received_at)
     batch.add_case(hex_id(event.originator_id) or "", structure, quarter, iso(event.due_at))
-    _bump(
-        batch.tx,
+    batch.bump(
         structure,
         quarter,
         requests=1,
         visits=int(event.channel == "counter"),
         distinct_users=int(bool(event.new_visitor)),
     )
-    batch.tx.run(
-        "INSERT INTO {quarterly_requests} VALUES (:s, :q, :partner, :theme, :channel, :mission, 1) "
-        "ON CONFLICT (structure_id, quarter, partner, theme, channel, mission) "
-        "DO UPDATE SET requests = {quarterly_requests}.requests + 1",
-        {
-            "s": structure,
-            "q": quarter,
-            "partner": event.partner,
-            "theme": event.theme,
-            "channel": event.channel,
-            "mission": event.mission,
-        },
-    )
+    batch.requests[
+        (structure, quarter, event.partner, event.theme, event.channel, event.mission)
+    ] += 1
 
 
 def _responded(batch: _Batch, event: Any) -> None:
@@ -147,38 +179,29 @@ def _responded(batch: _Batch, event: Any) -> None:
     if answered:
         return
     case[3] = 1
-    batch.tx.run("UPDATE {q_cases} SET answered = 1 WHERE aggregate_id = :a", {"a": aggregate})
+    batch.answered.add(aggregate)
     due_at = from_iso(due)
     if due_at is not None and quarter is not None:
         on_time = event.at <= due_at
-        _bump(
-            batch.tx,
-            structure,
-            quarter,
-            answered_on_time=int(on_time),
-            answered_late=int(not on_time),
+        batch.bump(
+            structure, quarter, answered_on_time=int(on_time), answered_late=int(not on_time)
         )
 
 
 def _resolved(batch: _Batch, event: Any) -> None:
     structure = batch.cases[hex_id(event.originator_id) or ""][0]
-    batch.tx.run(
-        "INSERT INTO {quarterly_outcomes} VALUES (:s, :q, :o, 1) "
-        "ON CONFLICT (structure_id, quarter, outcome) "
-        "DO UPDATE SET resolutions = {quarterly_outcomes}.resolutions + 1",
-        {"s": structure, "q": batch.quarter(structure, event.at), "o": event.outcome},
-    )
+    batch.outcomes[(structure, batch.quarter(structure, event.at), event.outcome)] += 1
 
 
 def _signed(batch: _Batch, event: Any) -> None:
     structure = hex_id(event.structure_id) or ""
     batch.add_case(hex_id(event.originator_id) or "", structure, None, None)
-    _bump(batch.tx, structure, batch.quarter(structure, event.timestamp), mandates_signed=1)
+    batch.bump(structure, batch.quarter(structure, event.timestamp), mandates_signed=1)
 
 
 def _revoked(batch: _Batch, event: Any) -> None:
     structure = batch.cases[hex_id(event.originator_id) or ""][0]
-    _bump(batch.tx, structure, batch.quarter(structure, event.at), mandates_revoked=1)
+    batch.bump(structure, batch.quarter(structure, event.at), mandates_revoked=1)
 
 
 HANDLERS: dict[type, Callable[[_Batch, Any], None]] = {
@@ -198,6 +221,7 @@ def _apply(tx: Tx, items: Sequence[Item]) -> None:
         handler = _BY_NAME.get(type(event).__qualname__)
         if handler is not None:
             handler(batch, event)
+    batch.flush()
 
 
 quarterly.batch = _apply

@@ -44,28 +44,47 @@ sla = Projection(
 )
 
 
+ROW = (
+    "request_id",
+    "structure_id",
+    "partner",
+    "channel",
+    "mission",
+    "theme",
+    "received_at",
+    "due_at",
+    "due_soon_at",
+    "first_response_at",
+    "hours_to_first_response",
+    "resolved_at",
+    "status",
+)
+_INSERT = f"INSERT INTO {{sla}} ({', '.join(ROW)}) VALUES ({', '.join(':' + c for c in ROW)})"
+_UPDATE = (
+    "UPDATE {sla} SET first_response_at = :first_response_at, "
+    "hours_to_first_response = :hours_to_first_response, resolved_at = :resolved_at, "
+    "status = :status WHERE request_id = :request_id"
+)
+
+
 class _Batch:
-    """What the handlers of one batch share: calendars and the requests they touch."""
+    """One batch: the rows it touches in memory, written at the end (insert new, update others)."""
 
     def __init__(self, tx: Tx, items: Sequence[Item]) -> None:
         self.tx = tx
         self.calendars: dict[str, BusinessCalendar] = {}
-        self.requests: dict[str, tuple[str, str, bool]] = {}
-        answered = sorted(
-            {
-                hex_id(e.originator_id) or ""
-                for e, _ in items
-                if type(e).__qualname__ == "Request.Responded"
-            }
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.new: list[str] = []
+        self.structures: list[dict[str, Any]] = []
+        touched = sorted(
+            {hex_id(e.originator_id) or "" for e, _ in items if type(e).__qualname__ in _UPDATES}
         )
-        if answered:
-            clause, params = in_clause("r", answered)
-            for request, structure, received, first in tx.all(
-                "SELECT request_id, structure_id, received_at, first_response_at FROM {sla} "
-                f"WHERE request_id IN {clause}",
-                params,
+        if touched:
+            clause, params = in_clause("r", touched)
+            for row in tx.all(
+                f"SELECT {', '.join(ROW)} FROM {{sla}} WHERE request_id IN {clause}", params
             ):
-                self.requests[request] = (structure, received, first is not None)
+                self.rows[row[0]] = dict(zip(ROW, row, strict=True))
 
     def calendar(self, structure_id: str) -> BusinessCalendar:
         if structure_id not in self.calendars:
@@ -78,16 +97,19 @@ class _Batch:
             self.calendars[structure_id] = BusinessCalendar(str(row[0]), bool(row[1]))
         return self.calendars[structure_id]
 
+    def flush(self) -> None:
+        self.tx.many("INSERT INTO {sla_structures} VALUES (:s, :d, :w)", self.structures)
+        fresh = set(self.new)
+        self.tx.many(_INSERT, [self.rows[r] for r in self.new])
+        self.tx.many(_UPDATE, [row for r, row in sorted(self.rows.items()) if r not in fresh])
+
 
 def _registered(batch: _Batch, event: Any) -> None:
-    batch.tx.run(
-        "INSERT INTO {sla_structures} VALUES (:s, :d, :w)",
-        {
-            "s": hex_id(event.originator_id),
-            "d": event.department,
-            "w": int(event.whit_monday_worked),
-        },
+    structure = hex_id(event.originator_id) or ""
+    batch.structures.append(
+        {"s": structure, "d": event.department, "w": int(event.whit_monday_worked)}
     )
+    batch.calendars[structure] = BusinessCalendar(event.department, event.whit_monday_worked)
 
 
 def _opened(batch: _Batch, event: Any) -> None:
@@ -95,54 +117,55 @@ def _opened(batch: _Batch, event: Any) -> None:
     due_soon = None
     if event.due_at is not None:
         due_soon = batch.calendar(structure).rewind(event.due_at, DUE_SOON.total_seconds() / 3600)
-    batch.tx.run(
-        "INSERT INTO {sla} (request_id, structure_id, partner, channel, mission, theme, "
-        "received_at, due_at, due_soon_at, status) "
-        "VALUES (:r, :s, :p, :c, :m, :t, :received, :due, :soon, 'open')",
-        {
-            "r": request,
-            "s": structure,
-            "p": event.partner,
-            "c": event.channel,
-            "m": event.mission,
-            "t": event.theme,
-            "received": iso(event.received_at),
-            "due": iso(event.due_at),
-            "soon": iso(due_soon),
-        },
-    )
-    batch.requests[request] = (structure, iso(event.received_at) or "", False)
+    batch.rows[request] = {
+        "request_id": request,
+        "structure_id": structure,
+        "partner": event.partner,
+        "channel": event.channel,
+        "mission": event.mission,
+        "theme": event.theme,
+        "received_at": iso(event.received_at),
+        "due_at": iso(event.due_at),
+        "due_soon_at": iso(due_soon),
+        "first_response_at": None,
+        "hours_to_first_response": None,
+        "resolved_at": None,
+        "status": "open",
+    }
+    batch.new.append(request)
 
 
 def _responded(batch: _Batch, event: Any) -> None:
-    request = hex_id(event.originator_id) or ""
-    structure, received, answered = batch.requests[request]
-    if answered:
+    row = batch.rows[hex_id(event.originator_id) or ""]
+    if row["first_response_at"] is not None:
         return
-    start = from_iso(received)
-    assert start is not None
-    hours = batch.calendar(structure).working_time_between(start, event.at).total_seconds() / 3600
-    batch.tx.run(
-        "UPDATE {sla} SET first_response_at = :at, hours_to_first_response = :h, "
-        "status = 'answered' WHERE request_id = :r",
-        {"at": iso(event.at), "h": hours, "r": request},
-    )
-    batch.requests[request] = (structure, received, True)
+    received = from_iso(row["received_at"])
+    assert received is not None
+    working = batch.calendar(row["structure_id"]).working_time_between(received, event.at)
+    row |= {
+        "first_response_at": iso(event.at),
+        "hours_to_first_response": working.total_seconds() / 3600,
+    }
+    if row["status"] == "open":
+        row["status"] = "answered"
 
 
 def _resolved(batch: _Batch, event: Any) -> None:
-    batch.tx.run(
-        "UPDATE {sla} SET resolved_at = :at, status = 'resolved' WHERE request_id = :r",
-        {"at": iso(event.at), "r": hex_id(event.originator_id)},
-    )
+    batch.rows[hex_id(event.originator_id) or ""] |= {
+        "resolved_at": iso(event.at),
+        "status": "resolved",
+    }
 
 
 def _reopened(batch: _Batch, event: Any) -> None:
-    batch.tx.run(
-        "UPDATE {sla} SET resolved_at = NULL, status = CASE WHEN first_response_at IS NULL "
-        "THEN 'open' ELSE 'answered' END WHERE request_id = :r",
-        {"r": hex_id(event.originator_id)},
-    )
+    row = batch.rows[hex_id(event.originator_id) or ""]
+    row |= {
+        "resolved_at": None,
+        "status": "open" if row["first_response_at"] is None else "answered",
+    }
+
+
+_UPDATES = {"Request.Responded", "Request.Resolved", "Request.Reopened"}
 
 
 HANDLERS: dict[type, Callable[[_Batch, Any], None]] = {
@@ -161,6 +184,7 @@ def _apply(tx: Tx, items: Sequence[Item]) -> None:
         handler = BY_NAME.get(type(event).__qualname__)
         if handler is not None:
             handler(batch, event)
+    batch.flush()
 
 
 sla.batch = _apply
