@@ -14,8 +14,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from bench.commands import TIMETABLE, store
-from bench.projections import ACTOR, START, STRUCTURES, dashboard_latency
+from bench.commands import store
+from bench.projections import START, STRUCTURES, dashboard_latency, register_structures
 from projections.db import hex_id, iso
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger, open_runner
@@ -32,18 +32,7 @@ INSERT = (
 def fill(settings: Settings, requests: int) -> dict[str, Any]:
     migrate(settings)
     ledger = open_ledger(settings)
-    structures = []
-    for s in range(STRUCTURES):
-        structures.append(
-            ledger.register_structure(
-                code=f"s{s:02d}",
-                name=f"S{s}",
-                department="82",
-                timetable=TIMETABLE,
-                actor=ACTOR,
-                now=START,
-            )
-        )
+    structures = register_structures(ledger)
     ledger.close()
     runner, reader = open_runner(settings, ["sla"])
     runner.run_until_idle()

@@ -18,7 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.commands import TIMETABLE, store
+from domain.application import Ledger
 from domain.common import Actor
+from domain.structure import Structure
 from projections.sla import dashboard
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger, open_runner
@@ -35,11 +37,8 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def load(settings: Settings, requests: int) -> int:
-    migrate(settings)
-    ledger = open_ledger(settings)
-    events = 0
-    for s in range(STRUCTURES):
+def register_structures(ledger: Ledger) -> list[Structure]:
+    return [
         ledger.register_structure(
             code=f"s{s:02d}",
             name=f"S{s}",
@@ -48,8 +47,17 @@ def load(settings: Settings, requests: int) -> int:
             actor=ACTOR,
             now=START,
         )
+        for s in range(STRUCTURES)
+    ]
+
+
+def load(settings: Settings, requests: int) -> int:
+    migrate(settings)
+    ledger = open_ledger(settings)
+    events = 0
+    for structure in register_structures(ledger):
         events += 1 + bulk_requests(
-            ledger, f"s{s:02d}", requests // STRUCTURES, start=START, actor=ACTOR, chunk=1000
+            ledger, structure.code, requests // STRUCTURES, start=START, actor=ACTOR, chunk=1000
         )
     ledger.close()
     return events

@@ -63,6 +63,26 @@ class Projection:
     def create_statements(self, names: dict[str, str], generation: str) -> list[str]:
         return self.table_statements(names) + self.index_statements(names, generation)
 
+    def batched(
+        self,
+        make_batch: Callable[[Tx, Sequence[Item]], Any],
+        handlers: dict[type, Callable[[Any, Any], None]],
+    ) -> None:
+        """Views that keep a batch's state in memory: ``make_batch`` builds it (reading what the
+        batch needs once), each handler updates it, and its ``flush()`` writes it once."""
+        by_name = {cls.__qualname__: handler for cls, handler in handlers.items()}
+
+        def apply(tx: Tx, items: Sequence[Item]) -> None:
+            batch = make_batch(tx, items)
+            for event, _ in items:
+                handler = by_name.get(type(event).__qualname__)
+                if handler is not None:
+                    handler(batch, event)
+            batch.flush()
+
+        self.batch = apply
+        self.topics = {get_topic(cls) for cls in handlers}
+
     def table_statements(self, names: dict[str, str]) -> list[str]:
         return [f"CREATE TABLE {names[t]} ({columns})" for t, columns in self.tables.items()]
 

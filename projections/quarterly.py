@@ -10,12 +10,10 @@ mandates signed and revoked. Quarters are civil quarters in the structure's time
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from eventsourcing.utils import get_topic
 
 from domain.calendar import quarter_of, time_zone_of
 from domain.mandate import Mandate
@@ -204,28 +202,17 @@ def _revoked(batch: _Batch, event: Any) -> None:
     batch.bump(structure, batch.quarter(structure, event.at), mandates_revoked=1)
 
 
-HANDLERS: dict[type, Callable[[_Batch, Any], None]] = {
-    Structure.Registered: _registered,
-    Request.Opened: _opened,
-    Request.Responded: _responded,
-    Request.Resolved: _resolved,
-    Mandate.Signed: _signed,
-    Mandate.Revoked: _revoked,
-}
-_BY_NAME = {cls.__qualname__: handler for cls, handler in HANDLERS.items()}
-
-
-def _apply(tx: Tx, items: Sequence[Item]) -> None:
-    batch = _Batch(tx, items)
-    for event, _ in items:
-        handler = _BY_NAME.get(type(event).__qualname__)
-        if handler is not None:
-            handler(batch, event)
-    batch.flush()
-
-
-quarterly.batch = _apply
-quarterly.topics = {get_topic(cls) for cls in HANDLERS}
+quarterly.batched(
+    _Batch,
+    {
+        Structure.Registered: _registered,
+        Request.Opened: _opened,
+        Request.Responded: _responded,
+        Request.Resolved: _resolved,
+        Mandate.Signed: _signed,
+        Mandate.Revoked: _revoked,
+    },
+)
 
 
 def report(tx: Tx, structure_id: str, quarter: str) -> dict[str, Any]:

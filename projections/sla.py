@@ -8,12 +8,10 @@ left (``BusinessCalendar.rewind``).
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from eventsourcing.utils import get_topic
 
 from domain.calendar import BusinessCalendar
 from domain.request import Request
@@ -168,27 +166,16 @@ def _reopened(batch: _Batch, event: Any) -> None:
 _UPDATES = {"Request.Responded", "Request.Resolved", "Request.Reopened"}
 
 
-HANDLERS: dict[type, Callable[[_Batch, Any], None]] = {
-    Structure.Registered: _registered,
-    Request.Opened: _opened,
-    Request.Responded: _responded,
-    Request.Resolved: _resolved,
-    Request.Reopened: _reopened,
-}
-BY_NAME = {cls.__qualname__: handler for cls, handler in HANDLERS.items()}
-
-
-def _apply(tx: Tx, items: Sequence[Item]) -> None:
-    batch = _Batch(tx, items)
-    for event, _ in items:
-        handler = BY_NAME.get(type(event).__qualname__)
-        if handler is not None:
-            handler(batch, event)
-    batch.flush()
-
-
-sla.batch = _apply
-sla.topics = {get_topic(cls) for cls in HANDLERS}
+sla.batched(
+    _Batch,
+    {
+        Structure.Registered: _registered,
+        Request.Opened: _opened,
+        Request.Responded: _responded,
+        Request.Resolved: _resolved,
+        Request.Reopened: _reopened,
+    },
+)
 
 
 STATE_SQL = (
