@@ -151,6 +151,14 @@ class ViewDb:
         with conn.transaction(force_rollback=True), conn.cursor() as cursor:
             yield Tx(cursor, self.backend, tables or {})
 
+    def maintain(self, tables: Sequence[str]) -> None:
+        """Fresh statistics (and, on PostgreSQL, the visibility map for index-only scans)."""
+        with self._lock:
+            for table in tables:
+                self.connection.execute(
+                    f"VACUUM ANALYZE {table}" if self.backend == "postgres" else f"ANALYZE {table}"
+                )
+
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()

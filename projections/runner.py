@@ -245,7 +245,9 @@ class ProjectionRunner:
                 tx.run("DELETE FROM projection_tracking WHERE view = :v", {"v": shadow})
         if failed is not None:
             raise RebuildFailed(name, int(failed[0]), str(failed[1]))
-        return self._swap(projection, shadow, fresh, generation)
+        position = self._swap(projection, shadow, fresh, generation)
+        self.db.maintain(list(projection.tables))
+        return position
 
     def _swap(
         self, projection: Projection, shadow: str, fresh: dict[str, str], generation: str
