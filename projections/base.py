@@ -32,7 +32,6 @@ class Projection:
     tables: dict[str, str]
     indexes: dict[str, list[str]] = field(default_factory=dict)
     handlers: dict[str, Handler] = field(default_factory=dict)
-    every_event: Handler | None = None
     batch: BatchHandler | None = None
     decodes: bool = True
     topics: set[str] = field(default_factory=set)
@@ -49,7 +48,7 @@ class Projection:
         return register
 
     def handle(self, tx: Tx, event: Any, notification: Notification) -> None:
-        handler = self.handlers.get(type(event).__qualname__, self.every_event)
+        handler = self.handlers.get(type(event).__qualname__)
         if handler is not None:
             handler(tx, event, notification)
 
