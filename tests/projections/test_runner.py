@@ -8,9 +8,9 @@ import pytest
 from domain.application import Ledger
 from projections.runner import ProjectionRunner, RebuildFailed
 from projections.sla import sla
-from tests.conftest import ADVISER, DPO, NOW
+from tests.conftest import ADVISER, NOW
 from tests.projections.conftest import view_rows
-from tests.store.test_ledger import open_request, sign_mandate
+from tests.store.test_ledger import declare_breach, open_request, sign_mandate
 
 
 def given_a_busy_day(ledger: Ledger, structure: str) -> None:
@@ -30,21 +30,7 @@ def given_a_busy_day(ledger: Ledger, structure: str) -> None:
         actor=ADVISER,
         now=NOW,
     )
-    ledger.declare_breach(
-        aware_at=NOW,
-        detected_at=NOW,
-        nature=["integrity"],
-        description="d",
-        data_categories=["c"],
-        subject_categories=["s"],
-        approx_subjects=1,
-        approx_records=1,
-        likely_consequences="l",
-        measures="m",
-        contact="c",
-        actor=DPO,
-        now=NOW,
-    )
+    declare_breach(ledger, now=NOW)
 
 
 def test_running_again_changes_nothing(

@@ -13,7 +13,7 @@ from runtime.settings import Settings
 from tests.conftest import ADVISER, DPO, NOW
 from tests.projections.conftest import view_rows
 from tests.store.backends import superuser_rewrite
-from tests.store.test_ledger import act, open_request, sign_mandate
+from tests.store.test_ledger import act, declare_breach, open_request, sign_mandate
 from tests.store.test_tamper import flip_one_byte
 
 LATER = NOW + timedelta(hours=2)
@@ -83,20 +83,8 @@ def test_a_destroyed_envelope_leaves_no_personal_data_in_any_view_and_its_events
 def test_the_breach_register_shows_state_and_remaining_time(
     ledger: Ledger, runner: ProjectionRunner
 ) -> None:
-    facts = {
-        "detected_at": NOW,
-        "nature": ["confidentiality"],
-        "description": "d",
-        "data_categories": ["c"],
-        "subject_categories": ["s"],
-        "approx_subjects": 1,
-        "approx_records": 1,
-        "likely_consequences": "l",
-        "measures": "m",
-        "contact": "c",
-    }
-    late = ledger.declare_breach(aware_at=NOW, actor=DPO, now=NOW, **facts)
-    minor = ledger.declare_breach(aware_at=NOW + timedelta(hours=1), actor=DPO, now=LATER, **facts)
+    late = declare_breach(ledger, now=NOW)
+    minor = declare_breach(ledger, aware_at=NOW + timedelta(hours=1), now=LATER)
     ledger.assess_breach_risk(minor.id, level="none", rationale="r", actor=DPO, now=LATER)
     runner.run_until_idle()
     now = NOW + timedelta(hours=60)

@@ -7,6 +7,7 @@ from uuid import uuid4
 import pytest
 
 from domain.application import Ledger
+from domain.breach import Breach
 from domain.calendar import RULE_VERSION
 from domain.errors import (
     InvalidInput,
@@ -58,6 +59,24 @@ def sign_mandate(ledger: Ledger, structure: str, **overrides: Any) -> Mandate:
         "now": NOW,
     }
     return ledger.sign_mandate(**(fields | overrides))
+
+
+def declare_breach(
+    ledger: Ledger, *, aware_at: Any = NOW, now: Any = SOON, **overrides: Any
+) -> Breach:
+    facts: dict[str, Any] = {
+        "detected_at": aware_at,
+        "nature": ["availability"],
+        "description": "server down",
+        "data_categories": ["case files"],
+        "subject_categories": ["users"],
+        "approx_subjects": 10,
+        "approx_records": 10,
+        "likely_consequences": "delays",
+        "measures": "restore",
+        "contact": "dpo",
+    }
+    return ledger.declare_breach(aware_at=aware_at, actor=DPO, now=now, **(facts | overrides))
 
 
 def act(
@@ -266,21 +285,7 @@ def test_destruction_is_idempotent(ledger: Ledger, structure: str) -> None:
 
 
 def test_the_breach_register_keeps_every_step(ledger: Ledger) -> None:
-    breach = ledger.declare_breach(
-        aware_at=NOW,
-        detected_at=NOW,
-        nature=["availability"],
-        description="server down",
-        data_categories=["case files"],
-        subject_categories=["users"],
-        approx_subjects=10,
-        approx_records=10,
-        likely_consequences="delays",
-        measures="restore",
-        contact="dpo",
-        actor=DPO,
-        now=SOON,
-    )
+    breach = declare_breach(ledger)
     ledger.assess_breach_risk(
         breach.id, level="none", rationale="backup restored", actor=DPO, now=SOON
     )
