@@ -8,26 +8,56 @@ run`` processes unless ``embedded_projections`` asks otherwise.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
+from api import problems
+from api.auth import TokenStore
+from api.deps import Services, ServicesDep
+from api.middleware import AccessLog, BodyLimit
+from api.routers import breaches, envelopes, mandates, oversight, requests, structures
 from runtime.settings import Settings
 
+DESCRIPTION = (
+    "Request and mandate ledger of France Services counters. Authenticate with "
+    "`Authorization: Bearer <token>` (create one with `ledger token create`). Errors are RFC 9457 "
+    "problem details with a machine `code` and, for bad input, the `field`."
+)
 
-def create_app(settings: Settings, *, embedded_projections: bool | None = None) -> FastAPI:
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    embedded_projections: bool | None = None,
+    clock: Callable[[], datetime] = _now,
+) -> FastAPI:
     embedded = (
         settings.backend == "sqlite" if embedded_projections is None else embedded_projections
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from runtime.wiring import open_ledger, open_runner
+        from runtime.wiring import open_ledger, open_runner, open_view_db
 
-        app.state.ledger = open_ledger(settings)
-        app.state.status_runner, app.state.status_reader = open_runner(settings)
+        ledger = open_ledger(settings)
+        runner, reader = open_runner(settings)
+        views = open_view_db(settings)
+        app.state.services = Services(
+            ledger=ledger,
+            views=views,
+            tokens=TokenStore(views),
+            runner=runner,
+            clock=clock,
+            open_views=lambda: open_view_db(settings),
+        )
         stop = threading.Event()
         worker = threading.Thread(target=_run_views, args=(settings, stop), daemon=True)
         if embedded:
@@ -38,17 +68,25 @@ def create_app(settings: Settings, *, embedded_projections: bool | None = None) 
             stop.set()
             if embedded:
                 worker.join(timeout=10)
-            app.state.status_runner.db.close()
-            app.state.status_reader.close()
-            app.state.ledger.close()
+            for close in (runner.db.close, reader.close, views.close, ledger.close):
+                close()
 
-    app = FastAPI(title="France Services ledger", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="France Services ledger",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    for module in (structures, requests, mandates, breaches, envelopes, oversight):
+        app.include_router(module.router)
 
-    @app.get("/v1/health")
-    def health(request: Request) -> dict[str, Any]:
-        """Store reachability, the log's head, and each view's lag (events behind the head)."""
-        views = request.app.state.status_runner.status()
-        position = request.app.state.ledger.recorder.max_notification_id() or 0
+    @app.get("/v1/health", tags=["health"])
+    def health(services: ServicesDep) -> dict[str, Any]:
+        """Store reachability, the log's head, and each view's lag (events behind the head).
+        Open to monitoring without a token: it shows no case and no person."""
+        views = services.runner.status()
+        position = services.ledger.recorder.max_notification_id() or 0
         failed = [v.view for v in views if v.status != "ok"]
         return {
             "status": "degraded" if failed else "ok",
@@ -57,6 +95,8 @@ def create_app(settings: Settings, *, embedded_projections: bool | None = None) 
             "failed_projections": {v.view: v.failed_position for v in views if v.status != "ok"},
         }
 
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
     return app
 
 

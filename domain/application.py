@@ -8,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import RecordConflictError
 
+from domain.access import DataAccess, Purpose
 from domain.alert_commands import AlertCommands
 from domain.breach_commands import BreachCommands
 from domain.common import Actor, parse_enum
@@ -87,3 +88,21 @@ class Ledger(MandateCommands, BreachCommands, AlertCommands):
             self._save(owner, destroy_envelopes=[envelope_id])
             self.keys.scrub()
         return owner
+
+    def record_access(
+        self, owner: Request | Mandate, *, endpoint: str, purpose: str, actor: Actor, now: datetime
+    ) -> DataAccess:
+        """Records that ``actor`` was shown the personal data of ``owner``'s envelope."""
+        is_request = isinstance(owner, Request)
+        access = DataAccess.record(
+            envelope_id=owner.envelope_id,
+            structure_id=owner.structure_id,
+            request_id=owner.id if is_request else None,
+            mandate_id=None if is_request else owner.id,
+            endpoint=endpoint,
+            purpose=parse_enum(Purpose, purpose, "purpose"),
+            actor=actor,
+            now=now,
+        )
+        self._save(access)
+        return access

@@ -23,11 +23,21 @@ class BreachCommands(LedgerBase):
         return self._load(Breach, breach_id)
 
     def assess_breach_risk(
-        self, breach_id: UUID, *, level: str, rationale: str, actor: Actor, now: datetime
+        self,
+        breach_id: UUID,
+        *,
+        level: str,
+        rationale: str,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
     ) -> Breach:
         parsed = parse_enum(RiskLevel, level, "level")
         return self._update(
-            Breach, breach_id, lambda b: b.assess_risk(parsed, rationale, actor=actor, now=now)
+            Breach,
+            breach_id,
+            lambda b: b.assess_risk(parsed, rationale, actor=actor, now=now),
+            expected_version,
         )
 
     def notify_cnil(
@@ -40,6 +50,7 @@ class BreachCommands(LedgerBase):
         late_reason: str | None = None,
         actor: Actor,
         now: datetime,
+        expected_version: int | None = None,
     ) -> Breach:
         """A late initial notification must carry the reasons for the delay (422 otherwise)."""
         parsed = parse_enum(Phase, phase, "phase")
@@ -47,6 +58,7 @@ class BreachCommands(LedgerBase):
             Breach,
             breach_id,
             lambda b: b.notify_cnil(parsed, at, reference, late_reason, actor=actor, now=now),
+            expected_version,
         )
 
     def inform_breach_subjects(

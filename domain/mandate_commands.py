@@ -66,6 +66,7 @@ class MandateCommands(RequestCommands):
         at: datetime,
         actor: Actor,
         now: datetime,
+        expected_version: int | None = None,
     ) -> Mandate:
         """Revocable at any time, effective at once; revoking twice records nothing more."""
         parsed = parse_enum(RevocationChannel, channel, "channel")
@@ -81,6 +82,7 @@ class MandateCommands(RequestCommands):
                 actor=actor,
                 now=now,
             ),
+            expected_version,
         )
 
     def expire_mandate(self, mandate_id: UUID, *, actor: Actor, now: datetime) -> Mandate:

@@ -8,7 +8,7 @@ from eventsourcing.persistence import Notification
 
 from domain.alert import Alert
 from projections.base import Projection
-from projections.db import Tx, hex_id, iso
+from projections.db import Tx, hex_id, in_clause, iso
 
 alerts = Projection(
     name="alerts",
@@ -48,11 +48,26 @@ def _acknowledged(tx: Tx, event: Any, _: Notification) -> None:
     )
 
 
-def listing(tx: Tx, kind: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+def listing(
+    tx: Tx,
+    kind: str | None = None,
+    status: str | None = None,
+    structure_ids: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Alerts by due date; with ``structure_ids``, only those about a case or mandate of these
+    structures (owners as the audit trail records them)."""
     clauses = [f"{c} = :{c}" for c, v in (("kind", kind), ("status", status)) if v] or ["1 = 1"]
+    params: dict[str, Any] = {"kind": kind, "status": status}
+    if structure_ids is not None:
+        clause, owners = in_clause("s", structure_ids or [""])
+        clauses.append(
+            "subject_id IN (SELECT aggregate_id FROM {audit_owners} "
+            f"WHERE structure_id IN {clause})"
+        )
+        params |= owners
     rows = tx.all(
         f"SELECT {', '.join(COLUMNS)} FROM {{alerts}} WHERE {' AND '.join(clauses)} "
         "ORDER BY due_at, alert_id",
-        {"kind": kind, "status": status},
+        params,
     )
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows]

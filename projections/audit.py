@@ -1,5 +1,6 @@
-"""The ``audit_trail`` view: one row per event (and, with the API, per recorded read of personal
-data): who, when, what, on which case or envelope, and the chain hash. No personal data."""
+"""The ``audit_trail`` view: one row per event, reads of personal data included
+(``DataAccess.PersonalDataRead``): who, when, what, on which case or envelope, for which purpose
+and legal basis, and the chain hash. No personal data."""
 
 from __future__ import annotations
 
@@ -71,6 +72,8 @@ def _row(
         row["mandate_id"] = hex_id(event.mandate_id)
     if kind == "Mandate" and name == "Used":
         row["request_id"] = hex_id(event.request_id)
+    if kind == "DataAccess":
+        row["request_id"], row["mandate_id"] = hex_id(event.request_id), hex_id(event.mandate_id)
     return row
 
 

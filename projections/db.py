@@ -139,6 +139,12 @@ class ViewDb:
         with self._lock:
             yield from self._reading(tables)
 
+    @contextmanager
+    def streaming(self, tables: Mapping[str, str] | None = None) -> Iterator[Tx]:
+        """A snapshot for a connection owned by one stream (an export read page by page, maybe
+        from several threads in turn): no lock, since nothing else uses this connection."""
+        yield from self._reading(tables)
+
     def _reading(self, tables: Mapping[str, str] | None) -> Iterator[Tx]:
         conn = self.connection
         if self.backend == "sqlite":

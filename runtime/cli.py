@@ -70,7 +70,45 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from api.app import create_app
 
     print(f"OpenAPI docs: http://{args.host}:{args.port}/docs", flush=True)
+    print(
+        "First token: .venv/bin/ledger token create --role admin --name first-admin "
+        "(then POST /v1/structures, and tokens with --role adviser --structure ID)",
+        flush=True,
+    )
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    """``token create`` prints the token once, alone on the last line; ``token revoke`` ends it."""
+    from api.auth import TokenError, TokenStore
+    from domain.errors import NotFound
+    from runtime.wiring import open_ledger, open_view_db
+
+    db = open_view_db(settings)
+    tokens = TokenStore(db)
+    try:
+        if args.action == "revoke":
+            count = tokens.revoke(args.name, datetime.now(UTC))
+            print(f"revoked {count} token(s) named {args.name}")
+            return 0 if count else 1
+        ledger = open_ledger(settings, writer=False)
+        try:
+            for code in args.structure:
+                ledger.get_structure(code)
+        except NotFound:
+            print(f"no structure {code}: register it first (POST /v1/structures)", file=sys.stderr)
+            return 2
+        finally:
+            ledger.close()
+        token = tokens.create(args.name, args.role, args.structure, datetime.now(UTC))
+    except TokenError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    print(f"token for {args.name} ({args.role}); shown once, keep it secret:")
+    print(token)
     return 0
 
 
@@ -99,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     from runtime.projection_cli import add_commands
 
     add_commands(commands)
+    token = commands.add_parser("token", help="create or revoke an API bearer token")
+    actions = token.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="print a new token once (stored hashed)")
+    create.add_argument("--role", required=True, choices=["adviser", "supervisor", "dpo", "admin"])
+    create.add_argument("--structure", action="append", default=[], help="repeatable")
+    create.add_argument("--name", required=True)
+    revoke = actions.add_parser("revoke", help="revoke the active tokens of a name")
+    revoke.add_argument("name")
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -111,6 +157,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "serve": cmd_serve,
     "projections": cmd_projections,
+    "token": cmd_token,
 }
 
 

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     mandate_retention_years: int = Field(default=6, ge=1)
     log_level: str = "INFO"
     subject_secret: SecretStr | None = None
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
     def subject_key(self) -> bytes:
         """The HMAC key of subject lookups and visit tokens: never stored in the database.

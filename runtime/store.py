@@ -139,6 +139,16 @@ class SQLiteLedgerRecorder(KeyVault, SQLiteApplicationRecorder):
     def select_after(self, after: int | None, limit: int) -> Sequence[Notification]:
         return self.select_notifications(after or 0, limit, inclusive_of_start=False)
 
+    def positions_of(self, originator_id: UUID) -> dict[int, int]:
+        """Version -> position in the log, for one aggregate (its history)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_version, rowid FROM {self.events_table_name} "  # noqa: S608
+                "WHERE originator_id = ?",
+                (originator_id.hex,),
+            )
+            return {int(row[0]): int(row[1]) for row in c.fetchall()}
+
 
 def _pg_ledger_ddl(schema: str, events_table: str) -> list[Composed]:
     ident = {"schema": Identifier(schema)}
@@ -314,3 +324,13 @@ class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
     def select_after(self, after: int | None, limit: int) -> Sequence[Notification]:
         page = self.select_notifications(after or 0, limit, inclusive_of_start=False)
         return cast(Sequence[Notification], page)
+
+    def positions_of(self, originator_id: UUID) -> dict[int, int]:
+        """Version -> position in the log, for one aggregate (its history)."""
+        statement = SQL(
+            "SELECT originator_version, notification_id FROM {schema}.{table} "
+            "WHERE originator_id = %s"
+        ).format(schema=self._schema, table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(statement, (originator_id,)).fetchall()
+        return {int(r["originator_version"]): int(r["notification_id"]) for r in rows}

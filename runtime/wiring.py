@@ -8,6 +8,7 @@ import psycopg
 from eventsourcing.persistence import Notification
 from psycopg.sql import SQL, Identifier
 
+from api.auth import TokenStore
 from domain.application import Ledger
 from projections import ALL
 from projections.db import ViewDb
@@ -90,6 +91,7 @@ def _migrate_views(settings: Settings) -> None:
     runner, ledger = open_runner(settings)
     try:
         runner.migrate()
+        TokenStore(runner.db).migrate()
     finally:
         runner.db.close()
         ledger.close()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
+from domain.access import DataAccess
 from domain.alert import Alert
 from domain.breach import Breach
 from domain.mandate import Mandate
 from domain.request import Request
 from domain.structure import Structure
 
-AGGREGATES = (Structure, Request, Mandate, Breach, Alert)
+AGGREGATES = (Structure, Request, Mandate, Breach, Alert, DataAccess)
 
 
 def event_classes() -> dict[str, type]:

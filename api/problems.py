@@ -1,0 +1,100 @@
+"""RFC 9457 problem details for every refusal, with a machine ``code`` and, for bad input, the
+``field``. Bodies never echo what the caller sent: the field is named, its value is not."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from domain.errors import InvalidInput, LedgerError, NotFound, RuleViolation
+
+PROBLEM = "application/problem+json"
+log = structlog.get_logger()
+
+
+class ApiError(Exception):
+    """A refusal decided by the API itself (authentication, role, preconditions, size)."""
+
+    def __init__(self, status: int, code: str, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.field = status, code, detail, field
+
+
+def unauthorized() -> ApiError:
+    return ApiError(401, "unauthorized", "a valid bearer token is required")
+
+
+def forbidden() -> ApiError:
+    return ApiError(403, "forbidden", "this role may not do this")
+
+
+def problem(
+    status: int, code: str, detail: str, field: str | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://france-services-ledger.example/problems/{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if field is not None:
+        body["field"] = field
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body | extra, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def status_of(error: LedgerError) -> int:
+    if isinstance(error, InvalidInput):
+        return 422
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, RuleViolation):
+        return 409
+    return 400
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    """``("body", "user", "first_name")`` -> ``user.first_name``; list indexes as ``[i]``."""
+    parts = list(location[1:]) if location and location[0] in ("body", "query", "path") else []
+    if location and location[0] == "header":
+        parts = [str(location[1]).replace("_", "-").title()]
+    if not parts:
+        return "body"
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LedgerError)
+    def ledger_error(_: Request, error: LedgerError) -> JSONResponse:
+        return problem(status_of(error), error.code, error.detail, error.field)
+
+    @app.exception_handler(ApiError)
+    def api_error(_: Request, error: ApiError) -> JSONResponse:
+        return problem(error.status, error.code, error.detail, error.field)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in error.errors()]
+        first = errors[0] if errors else {"field": "body", "message": "invalid request"}
+        return problem(
+            422,
+            "invalid_input",
+            f"{first['field']}: {first['message']}",
+            first["field"],
+            errors=errors,
+        )
+
+    @app.exception_handler(HTTPException)
+    def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        code = HTTPStatus(error.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
+        return problem(error.status_code, code, HTTPStatus(error.status_code).description)

@@ -1,0 +1,196 @@
+"""What supervisors and DPOs read from the views: SLA dashboard, quarterly report, alerts,
+audit trail and integrity. Exports stream page by page, on a connection of their own."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
+
+from api.auth import Caller, Role
+from api.deps import VIEW_TABLES, Dpo, NowDep, Services, ServicesDep, Supervisor, SupervisorOrDpo
+from api.problems import ApiError
+from domain.structure import structure_uuid
+from projections import audit, quarterly
+from projections.alerts import listing
+from projections.db import Tx
+from projections.sla import dashboard
+
+router = APIRouter(tags=["oversight"])
+Format = Literal["json", "csv"]
+EPOCH, FOREVER = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)
+QUARTER = r"^\d{4}-Q[1-4]$"
+
+
+def scoped_structure(caller: Caller, structure_id: str | None) -> str:
+    """The view's id (UUID hex) of the structure asked for, which must be one of the caller's;
+    a caller with one structure may leave it out."""
+    if structure_id is None:
+        if len(caller.structures) != 1:
+            raise ApiError(422, "invalid_input", "structure_id is required", "structure_id")
+        (structure_id,) = caller.structures
+    if structure_id not in caller.structures:
+        raise ApiError(404, "not_found", "no such structure")
+    return structure_uuid(structure_id).hex
+
+
+def _view_id(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return UUID(value).hex
+    except ValueError:
+        raise ApiError(422, "invalid_input", f"{field} is not an id", field) from None
+
+
+def _stream(
+    services: Services, produce: Callable[[Tx], Iterable[str]], media_type: str, name: str
+) -> StreamingResponse:
+    def body() -> Iterator[str]:
+        db = services.open_views()
+        try:
+            with db.streaming(VIEW_TABLES) as tx:
+                yield from produce(tx)
+        finally:
+            db.close()
+
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return StreamingResponse(body(), media_type=media_type, headers=headers)
+
+
+def csv_text(lines: Iterable[Sequence[Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for line in lines:
+        writer.writerow(line)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def json_array(items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    yield "["
+    for i, item in enumerate(items):
+        yield ("," if i else "") + json.dumps(item)
+    yield "]"
+
+
+@router.get("/v1/dashboards/sla")
+def sla_dashboard(
+    caller: Supervisor,
+    services: ServicesDep,
+    now: NowDep,
+    structure_id: Annotated[str | None, Query()] = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    partner: Annotated[str | None, Query(max_length=64)] = None,
+    channel: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    """Requests received in [from, to) (default: everything to date) with the 72 h rule."""
+    view_id = scoped_structure(caller, structure_id)
+    with services.reading() as tx:
+        counts = dashboard(
+            tx,
+            start=start or EPOCH,
+            end=end or FOREVER,
+            now=now,
+            structure_id=view_id,
+            partner=partner,
+            channel=channel,
+        )
+    return {"structure_id": structure_id or next(iter(caller.structures)), **counts}
+
+
+@router.get("/v1/reports/quarterly", response_model=None)
+def quarterly_report(
+    caller: Supervisor,
+    services: ServicesDep,
+    quarter: Annotated[str, Query(pattern=QUARTER, examples=["2026-Q2"])],
+    structure_id: Annotated[str | None, Query()] = None,
+    format: Annotated[Format, Query()] = "json",
+) -> dict[str, Any] | StreamingResponse:
+    """Counts only (no personal data): JSON summary, or the detailed counts as CSV."""
+    view_id = scoped_structure(caller, structure_id)
+    code = structure_id or next(iter(caller.structures))
+    if format == "csv":
+        return _stream(
+            services,
+            lambda tx: csv_text(quarterly.csv_lines(tx, quarter, view_id)),
+            "text/csv",
+            f"quarterly-{code}-{quarter}.csv",
+        )
+    with services.reading() as tx:
+        report = quarterly.report(tx, view_id, quarter)
+    return report | {"structure_id": code}
+
+
+@router.get("/v1/alerts")
+def alerts(
+    caller: SupervisorOrDpo,
+    services: ServicesDep,
+    kind: Annotated[Literal["sla", "cnil", "mandate", "retention"] | None, Query()] = None,
+    status: Annotated[Literal["open", "acknowledged"] | None, Query()] = None,
+) -> list[dict[str, Any]]:
+    """DPOs see every alert; supervisors those about their structures' cases and mandates."""
+    scope = None
+    if caller.role == Role.SUPERVISOR:
+        scope = sorted(structure_uuid(s).hex for s in caller.structures)
+    with services.reading() as tx:
+        found = listing(tx, kind, status, scope)
+    return [a | {"id": a.pop("alert_id")} for a in found]
+
+
+@router.get("/v1/audit/events", response_model=None)
+def audit_events(
+    caller: Dpo,
+    services: ServicesDep,
+    request_id: Annotated[str | None, Query()] = None,
+    mandate_id: Annotated[str | None, Query()] = None,
+    envelope_id: Annotated[str | None, Query()] = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    format: Annotated[Format, Query()] = "json",
+) -> StreamingResponse:
+    """Every event and every recorded read of personal data; no personal data. Streamed."""
+    filters: dict[str, Any] = {
+        "request_id": _view_id(request_id, "request_id"),
+        "mandate_id": _view_id(mandate_id, "mandate_id"),
+        "envelope_id": _view_id(envelope_id, "envelope_id"),
+        "actor": actor,
+        "start": start,
+        "end": end,
+    }
+    if format == "csv":
+        return _stream(
+            services, lambda tx: csv_text(audit.csv_lines(tx, **filters)), "text/csv", "audit.csv"
+        )
+    return _stream(
+        services,
+        lambda tx: json_array(audit.entries(tx, **filters)),
+        "application/json",
+        "audit.json",
+    )
+
+
+@router.get("/v1/audit/integrity")
+def integrity(caller: Dpo, services: ServicesDep) -> dict[str, Any]:
+    """The hash chain as the integrity view last checked it (``ledger verify`` rechecks all)."""
+    status = next(v for v in services.runner.status() if v.view == "integrity")
+    with services.reading() as tx:
+        row = tx.one("SELECT position FROM {integrity} WHERE singleton = 1")
+    verified = int(row[0]) if row else 0
+    return {
+        "ok": status.status == "ok",
+        "verified_through": verified,
+        "first_bad_position": status.failed_position,
+        "lag": status.lag,
+    }

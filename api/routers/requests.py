@@ -1,0 +1,240 @@
+"""Requests: open, read (a recorded access), work, act on behalf, resolve; history for
+supervisors. Every command is one Ledger call; the caller's token is the events' actor."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
+
+from api.concurrency import execute, tag
+from api.deps import Adviser, IfMatch, LedgerDep, NowDep, Supervisor, in_scope, parse_id
+from api.history import history_of
+from api.schemas import (
+    ActionIn,
+    EscalationIn,
+    History,
+    RequestIn,
+    RequestOut,
+    RequestSummary,
+    ResolutionIn,
+    ResolutionOut,
+    ResponseIn,
+)
+from domain.access import Purpose
+from domain.application import Ledger
+from domain.request import Request
+from domain.sla import sla_state
+from domain.structure import Structure, structure_uuid
+
+router = APIRouter(prefix="/v1/requests", tags=["requests"])
+READ_ENDPOINT = "GET /v1/requests/{id}"
+
+
+def summary(request: Request) -> RequestSummary:
+    return RequestSummary(
+        id=request.id.hex,
+        version=request.version,
+        status=request.status.value,
+        due_at=request.due_at,
+        first_response_at=request.first_response_at,
+    )
+
+
+def load(ledger: Ledger, caller: Any, request_id: str) -> Request:
+    """The request if the caller's structures hold it; 404 otherwise."""
+    request = ledger.get_request(parse_id(request_id, "request"))
+    in_scope(caller, request.structure_id, "request")
+    return request
+
+
+def tagged(response: Response, request: Request) -> RequestSummary:
+    tag(response, request.version)
+    return summary(request)
+
+
+@router.post("", status_code=201)
+def open_request(
+    body: RequestIn, caller: Adviser, ledger: LedgerDep, now: NowDep, response: Response
+) -> RequestSummary:
+    in_scope(caller, structure_uuid(body.structure_id), "structure")
+    request = ledger.open_request(
+        structure_code=body.structure_id,
+        channel=body.channel,
+        partner=body.partner,
+        mission=body.mission,
+        theme=body.theme,
+        received_at=body.received_at,
+        user=body.user.model_dump(),
+        actor=caller.actor,
+        now=now,
+    )
+    return tagged(response, request)
+
+
+@router.get("/{request_id}")
+def read(
+    request_id: str,
+    caller: Adviser,
+    ledger: LedgerDep,
+    now: NowDep,
+    response: Response,
+    purpose: Annotated[Purpose, Query()] = Purpose.CASE_HANDLING,
+) -> RequestOut:
+    """Shows the user's identity: the read is recorded in the ledger (audit trail)."""
+    request = load(ledger, caller, request_id)
+    structure: Structure = ledger.repository.get(request.structure_id)
+    if request.user is not None:
+        ledger.record_access(
+            request, endpoint=READ_ENDPOINT, purpose=purpose, actor=caller.actor, now=now
+        )
+    tag(response, request.version)
+    state = sla_state(request.due_at, request.first_response_at, now, structure.calendar)
+    return RequestOut(
+        **summary(request).model_dump(),
+        structure_id=structure.code,
+        channel=request.channel,
+        partner=request.partner,
+        mission=request.mission,
+        theme=request.theme,
+        received_at=request.received_at,
+        resolved_at=request.resolved_at,
+        outcome=request.outcome,
+        sla_state=state.value if state else None,
+        envelope_id=request.envelope_id.hex,
+        user=request.user or {"destroyed_at": request.destroyed_at},
+    )
+
+
+@router.post("/{request_id}/responses", status_code=201)
+def respond(
+    request_id: str,
+    body: ResponseIn,
+    caller: Adviser,
+    ledger: LedgerDep,
+    now: NowDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestSummary:
+    """The first response stops the SLA clock."""
+    found = load(ledger, caller, request_id)
+    request = execute(
+        lambda version: ledger.respond(
+            found.id,
+            at=body.at,
+            summary=body.summary,
+            actor=caller.actor,
+            now=now,
+            expected_version=version,
+        ),
+        if_match,
+    )
+    return tagged(response, request)
+
+
+@router.post("/{request_id}/actions", status_code=201)
+def act_on_behalf(
+    request_id: str,
+    body: ActionIn,
+    caller: Adviser,
+    ledger: LedgerDep,
+    now: NowDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestSummary:
+    """Refused (409) without an active mandate of the structure covering partner and scope."""
+    found = load(ledger, caller, request_id)
+    mandate_id = _mandate_id(body.mandate_id)
+    request = execute(
+        lambda version: ledger.act_on_behalf(
+            found.id,
+            mandate_id=mandate_id,
+            partner=body.partner,
+            scope=body.scope,
+            procedure=body.procedure,
+            at=body.at,
+            actor=caller.actor,
+            now=now,
+            expected_version=version,
+        ),
+        if_match,
+    )
+    return tagged(response, request)
+
+
+def _mandate_id(value: str | None) -> UUID | None:
+    """An id that names no mandate is the same refusal as no mandate (``mandate_required``)."""
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        return UUID(int=0)
+
+
+@router.post("/{request_id}/escalations", status_code=201)
+def escalate(
+    request_id: str,
+    body: EscalationIn,
+    caller: Adviser,
+    ledger: LedgerDep,
+    now: NowDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestSummary:
+    found = load(ledger, caller, request_id)
+    request = execute(
+        lambda version: ledger.escalate(
+            found.id,
+            partner=body.partner,
+            reason=body.reason,
+            at=body.at,
+            actor=caller.actor,
+            now=now,
+            expected_version=version,
+        ),
+        if_match,
+    )
+    return tagged(response, request)
+
+
+@router.post("/{request_id}/resolution")
+def resolve(
+    request_id: str,
+    body: ResolutionIn,
+    caller: Adviser,
+    ledger: LedgerDep,
+    now: NowDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ResolutionOut:
+    """The personal data become due for destruction (``destruction_due_at``)."""
+    found = load(ledger, caller, request_id)
+    request = execute(
+        lambda version: ledger.resolve(
+            found.id,
+            outcome=body.outcome,
+            at=body.at,
+            actor=caller.actor,
+            now=now,
+            expected_version=version,
+        ),
+        if_match,
+    )
+    tag(response, request.version)
+    return ResolutionOut(**summary(request).model_dump(), destruction_due_at=request.data_due_at)
+
+
+@router.get("/{request_id}/history")
+def history(
+    request_id: str,
+    caller: Supervisor,
+    ledger: LedgerDep,
+    now: NowDep,
+    as_of: Annotated[AwareDatetime | None, Query()] = None,
+) -> History:
+    """The events (no personal data) and the state as of ``as_of`` (default: now)."""
+    request = load(ledger, caller, request_id)
+    return history_of(ledger, request, as_of or now)

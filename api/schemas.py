@@ -1,0 +1,276 @@
+"""Request and response bodies: shape only. Meaning (deadlines, mandate preconditions, partner
+declared by the structure) is the Ledger's, which names the faulty field the same way."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.common import Channel, Mission, ScopeKind
+from domain.mandate import RevocationChannel
+from domain.personal_data import DestructionReason
+from domain.policy import RiskLevel
+from domain.request import Outcome
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Code = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$"),
+    Field(description="a code: lowercase letters, digits, _ . - (never free text)"),
+]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+Labels = Annotated[list[Label], Field(min_length=1, max_length=50)]
+
+
+class In(BaseModel):
+    """Bodies refuse unknown fields: a typo is named, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Slot(In):
+    weekday: int = Field(ge=1, le=7, description="1 (Monday) to 7 (Sunday)")
+    opens: HHMM
+    closes: HHMM
+
+
+class StructureIn(In):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    department: Annotated[str, StringConstraints(pattern=r"^(\d{2,3}|2[AB])$")]
+    timetable: Annotated[list[Slot], Field(max_length=50)]
+    whit_monday_worked: bool = False
+    local_partners: Annotated[list[Code], Field(max_length=50)] = []
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "montauban",
+                    "name": "France Services Montauban",
+                    "department": "82",
+                    "timetable": [
+                        {"weekday": d, "opens": "09:00", "closes": "14:00"} for d in range(1, 6)
+                    ],
+                }
+            ]
+        },
+    )
+
+
+class Conformity(BaseModel):
+    weekly_hours: float
+    open_days: int
+    meets_minimum: bool
+
+
+class StructureOut(BaseModel):
+    id: str
+    name: str
+    department: str
+    timetable: list[dict[str, Any]]
+    local_partners: list[str]
+    conformity: Conformity
+
+
+class Person(BaseModel):
+    """A person's identity: sealed in the ledger, never in a view or a log."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Annotated[str, StringConstraints(max_length=500)]]
+
+    first_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    last_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class RequestIn(In):
+    structure_id: Id
+    channel: Channel
+    partner: Code
+    mission: Mission
+    theme: Code
+    received_at: AwareDatetime
+    user: Person
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "structure_id": "montauban",
+                    "channel": "email",
+                    "partner": "caf",
+                    "mission": "administrative_help",
+                    "theme": "rsa",
+                    "received_at": "2026-11-23T10:00:00+01:00",
+                    "user": {"first_name": "Jeanne", "last_name": "Martin"},
+                }
+            ]
+        },
+    )
+
+
+class RequestSummary(BaseModel):
+    id: str
+    version: int
+    status: str
+    due_at: AwareDatetime | None
+    first_response_at: AwareDatetime | None = None
+
+
+class RequestOut(RequestSummary):
+    structure_id: str
+    channel: str
+    partner: str
+    mission: str
+    theme: str
+    received_at: AwareDatetime
+    resolved_at: AwareDatetime | None
+    outcome: str | None
+    sla_state: str | None
+    envelope_id: str
+    user: dict[str, Any]
+
+
+class ResponseIn(In):
+    at: AwareDatetime
+    summary: Text
+
+
+class ActionIn(In):
+    mandate_id: Id | None = None
+    partner: Code
+    scope: ScopeKind
+    procedure: Code
+    at: AwareDatetime
+
+
+class EscalationIn(In):
+    partner: Code
+    reason: Text
+    at: AwareDatetime
+
+
+class ResolutionIn(In):
+    outcome: Outcome
+    at: AwareDatetime
+
+
+class ResolutionOut(RequestSummary):
+    destruction_due_at: AwareDatetime
+
+
+class HistoryEvent(BaseModel):
+    position: int
+    type: str
+    at: AwareDatetime
+    actor: dict[str, str]
+    data: dict[str, Any]
+
+
+class History(BaseModel):
+    events: list[HistoryEvent]
+    state: dict[str, Any] | None
+
+
+class IdentityVerification(In):
+    document_type: Code | None = None
+    verified_at: AwareDatetime | None = None
+
+
+class Notice(In):
+    version: Code | None = None
+
+
+class Scope(In):
+    partner: Code
+    kinds: Annotated[list[ScopeKind], Field(min_length=1, max_length=2)]
+
+
+class MandateIn(In):
+    """Optional here so that the Ledger names the first missing precondition of Art. 4.6
+    (422 ``mandate_precondition_missing``)."""
+
+    structure_id: Id
+    mandant: Person
+    identity_verification: IdentityVerification | None = None
+    information_notice: Notice | None = None
+    scopes: Annotated[list[Scope], Field(max_length=20)] = []
+    valid_until: AwareDatetime | None = None
+    originals: int | None = Field(default=None, ge=0, le=10)
+    signed_document_sha256: Annotated[str, StringConstraints(max_length=64)] | None = None
+    signed_on_site: bool | None = None
+
+
+class MandateOut(BaseModel):
+    id: str
+    version: int
+    status: str
+    structure_id: str
+    scopes: list[dict[str, Any]]
+    valid_until: AwareDatetime
+    revoked_at: AwareDatetime | None
+    envelope_id: str
+    uses: int
+    mandant: dict[str, Any] | None = None
+
+
+class RevocationIn(In):
+    at: AwareDatetime
+    requested_by: Text
+    channel: RevocationChannel
+    reason: Text
+
+
+class StatusOut(BaseModel):
+    id: str
+    version: int
+    status: str
+
+
+class BreachIn(In):
+    aware_at: AwareDatetime
+    detected_at: AwareDatetime | None = None
+    description: Text
+    nature: Labels
+    data_categories: Labels
+    subject_categories: Labels
+    approx_subjects: int = Field(ge=0, le=100_000_000)
+    approx_records: int = Field(ge=0, le=10_000_000_000)
+    likely_consequences: Text
+    measures: Text
+    contact: Text
+
+
+class BreachOut(BaseModel):
+    id: str
+    version: int
+    cnil_deadline: AwareDatetime
+    risk_level: str | None = None
+    notification_required: bool
+
+
+class RiskIn(In):
+    level: RiskLevel
+    rationale: Text
+
+
+class NotificationIn(In):
+    phase: Literal["initial", "complementary"]
+    at: AwareDatetime
+    reference: Label
+    late_reason: Text | None = None
+
+
+class DestructionIn(In):
+    reason: DestructionReason
+    at: AwareDatetime | None = None
+
+
+class DestructionOut(BaseModel):
+    envelope_id: str
+    destroyed_at: AwareDatetime

@@ -1,0 +1,481 @@
+"""Each row of API.md through HTTP, on both backends, with the error codes it names."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from tests.api.conftest import HOME, OTHER, USER, Api, structure_body
+from tests.conftest import NOW
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
+
+
+def problem(response: object, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    assert response.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
+    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
+    assert body.keys() >= PROBLEM_KEYS
+    assert body["code"] == code
+    return body
+
+
+# Structures ------------------------------------------------------------------------------------
+
+
+def test_an_admin_registers_a_structure_and_reads_its_conformity(api: Api) -> None:
+    created = api.call("POST", "/v1/structures", "admin", json=structure_body("figeac"))
+    assert created.status_code == 201
+    assert created.json()["id"] == "figeac"
+    assert created.json()["conformity"] == {
+        "weekly_hours": 25.0,
+        "open_days": 5,
+        "meets_minimum": True,
+    }
+    read = api.call("GET", "/v1/structures/figeac", "admin")
+    assert read.status_code == 200
+    assert read.json() == created.json()
+
+
+def test_a_structure_is_registered_once(api: Api) -> None:
+    response = api.call("POST", "/v1/structures", "admin", json=structure_body(HOME))
+    problem(response, 409, "structure_exists")
+
+
+def test_a_timetable_under_24_hours_is_recorded_and_shown_as_not_conform(api: Api) -> None:
+    body = structure_body("lauzerte") | {
+        "timetable": [{"weekday": 1, "opens": "09:00", "closes": "12:00"}]
+    }
+    created = api.call("POST", "/v1/structures", "admin", json=body)
+    assert created.json()["conformity"]["meets_minimum"] is False
+
+
+# Requests --------------------------------------------------------------------------------------
+
+
+def test_opening_an_email_request_sets_its_72_working_hours_deadline(api: Api) -> None:
+    created = api.open_request()
+    assert created["status"] == "open"
+    assert created["version"] == 1
+    # Monday 10:00 Paris, 5 working hours a day: 72 h later is 15 working days on.
+    assert created["due_at"] is not None
+
+
+def test_a_counter_request_has_no_deadline(api: Api) -> None:
+    assert api.open_request(channel="counter")["due_at"] is None
+
+
+def test_reading_a_request_shows_the_user_and_records_the_access(api: Api) -> None:
+    created = api.open_request()
+    response = api.call("GET", f"/v1/requests/{created['id']}", "adviser")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["user"] == USER
+    assert body["sla_state"] == "on_time"
+    assert body["first_response_at"] is None
+    assert response.headers["ETag"] == '"1"'
+    api.catch_up()
+    trail = api.call("GET", f"/v1/audit/events?request_id={created['id']}", "dpo").json()
+    reads = [e for e in trail if e["action"] == "DataAccess.PersonalDataRead"]
+    assert len(reads) == 1
+    assert reads[0]["actor"] == "adviser-ana"
+    assert reads[0]["purpose"] == "case_handling"
+    assert reads[0]["legal_basis"] == "gdpr-6-1-e"
+    assert reads[0]["envelope_id"] == body["envelope_id"].replace("-", "")
+
+
+def test_the_first_response_stops_the_sla_clock(api: Api) -> None:
+    created = api.open_request()
+    api.clock.advance(hours=2)
+    at = api.clock.now.isoformat()
+    response = api.call(
+        "POST",
+        f"/v1/requests/{created['id']}/responses",
+        "adviser",
+        json={"at": at, "summary": "documents listed"},
+    )
+    assert response.status_code == 201
+    assert response.json()["first_response_at"] is not None
+    read = api.call("GET", f"/v1/requests/{created['id']}", "adviser").json()
+    assert read["sla_state"] == "met"
+    assert read["status"] == "answered"
+
+
+def test_acting_on_behalf_needs_a_mandate(api: Api) -> None:
+    created = api.open_request()
+    action = {
+        "partner": "caf",
+        "scope": "act_on_behalf",
+        "procedure": "rsa_renewal",
+        "at": NOW.isoformat(),
+    }
+    response = api.call("POST", f"/v1/requests/{created['id']}/actions", "adviser", json=action)
+    problem(response, 409, "mandate_required")
+
+
+def test_acting_under_a_covering_mandate_is_recorded(api: Api) -> None:
+    created, mandate = api.open_request(), api.sign_mandate()
+    action = {
+        "mandate_id": mandate["id"],
+        "partner": "caf",
+        "scope": "act_on_behalf",
+        "procedure": "rsa_renewal",
+        "at": NOW.isoformat(),
+    }
+    response = api.call("POST", f"/v1/requests/{created['id']}/actions", "adviser", json=action)
+    assert response.status_code == 201
+    assert response.json()["version"] == 2
+    read = api.call("GET", f"/v1/mandates/{mandate['id']}", "adviser").json()
+    assert read["uses"] == 1
+
+
+def test_acting_under_a_revoked_an_expired_or_a_narrower_mandate_is_refused(api: Api) -> None:
+    created = api.open_request()
+    path = f"/v1/requests/{created['id']}/actions"
+    revoked = api.sign_mandate()
+    api.call(
+        "POST",
+        f"/v1/mandates/{revoked['id']}/revocation",
+        "adviser",
+        json={
+            "at": NOW.isoformat(),
+            "requested_by": "mandant",
+            "channel": "counter",
+            "reason": "changed her mind",
+        },
+    )
+    narrow = api.sign_mandate(scopes=[{"partner": "caf", "kinds": ["data_communication"]}])
+    expiring = api.sign_mandate(valid_until=(NOW + timedelta(days=1)).isoformat())
+
+    def act(mandate_id: str) -> object:
+        return api.call(
+            "POST",
+            path,
+            "adviser",
+            json={
+                "mandate_id": mandate_id,
+                "partner": "caf",
+                "scope": "act_on_behalf",
+                "procedure": "rsa",
+                "at": api.clock.now.isoformat(),
+            },
+        )
+
+    problem(act(revoked["id"]), 409, "mandate_revoked")
+    problem(act(narrow["id"]), 409, "mandate_out_of_scope")
+    api.clock.advance(days=2)
+    problem(act(expiring["id"]), 409, "mandate_expired")
+
+
+def test_an_escalation_is_recorded(api: Api) -> None:
+    created = api.open_request()
+    response = api.call(
+        "POST",
+        f"/v1/requests/{created['id']}/escalations",
+        "adviser",
+        json={"partner": "caf", "reason": "file blocked", "at": NOW.isoformat()},
+    )
+    assert response.status_code == 201
+    assert response.json()["status"] == "escalated"
+
+
+def test_resolution_gives_the_destruction_due_date(api: Api) -> None:
+    created = api.open_request()
+    response = api.call(
+        "POST",
+        f"/v1/requests/{created['id']}/resolution",
+        "adviser",
+        json={"outcome": "solved", "at": NOW.isoformat()},
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "resolved"
+    assert response.json()["destruction_due_at"] is not None
+    again = api.call(
+        "POST",
+        f"/v1/requests/{created['id']}/responses",
+        "adviser",
+        json={"at": NOW.isoformat(), "summary": "late note"},
+    )
+    problem(again, 409, "request_resolved")
+
+
+def test_history_lists_events_without_personal_data_and_the_state_as_of(api: Api) -> None:
+    created = api.open_request()
+    opened_at = api.clock.now
+    api.clock.advance(hours=1)
+    api.call(
+        "POST",
+        f"/v1/requests/{created['id']}/responses",
+        "adviser",
+        json={"at": api.clock.now.isoformat(), "summary": "secret summary about Jeanne"},
+    )
+    full = api.call("GET", f"/v1/requests/{created['id']}/history", "supervisor")
+    assert full.status_code == 200
+    events = full.json()["events"]
+    assert [e["type"] for e in events] == ["Request.Opened", "Request.Responded"]
+    assert events[0]["actor"] == {"name": "adviser-ana", "role": "adviser"}
+    assert events[0]["position"] < events[1]["position"]
+    assert "Jeanne" not in full.text and "Martin" not in full.text
+    assert full.json()["state"]["status"] == "answered"
+    earlier = api.call(
+        "GET",
+        f"/v1/requests/{created['id']}/history",
+        "supervisor",
+        params={"as_of": (opened_at + timedelta(minutes=5)).isoformat()},
+    ).json()
+    assert [e["type"] for e in earlier["events"]] == ["Request.Opened"]
+    assert earlier["state"]["status"] == "open"
+    assert earlier["state"]["sla_state"] == "on_time"
+
+
+# Mandates --------------------------------------------------------------------------------------
+
+
+def test_a_mandate_is_signed_active_and_read_with_its_scopes(api: Api) -> None:
+    signed = api.sign_mandate()
+    assert signed["status"] == "active"
+    read = api.call("GET", f"/v1/mandates/{signed['id']}", "adviser")
+    assert read.status_code == 200
+    body = read.json()
+    assert body["scopes"] == [{"partner": "caf", "kinds": ["act_on_behalf", "data_communication"]}]
+    assert body["revoked_at"] is None
+    assert body["mandant"] == USER
+
+
+def test_a_mandate_without_a_precondition_is_refused_naming_it(api: Api) -> None:
+    for missing, field in (
+        ({"identity_verification": None}, "identity_verification.document_type"),
+        ({"information_notice": None}, "information_notice.version"),
+        ({"signed_on_site": False}, "signed_on_site"),
+        ({"originals": 1}, "originals"),
+        ({"signed_document_sha256": None}, "signed_document_sha256"),
+    ):
+        before = api.position()
+        from tests.api.conftest import mandate_body
+
+        response = api.call("POST", "/v1/mandates", "adviser", json=mandate_body(NOW) | missing)
+        body = problem(response, 422, "mandate_precondition_missing")
+        assert body["field"] == field
+        assert api.position() == before
+
+
+def test_revocation_is_immediate(api: Api) -> None:
+    signed = api.sign_mandate()
+    response = api.call(
+        "POST",
+        f"/v1/mandates/{signed['id']}/revocation",
+        "adviser",
+        json={
+            "at": NOW.isoformat(),
+            "requested_by": "mandant",
+            "channel": "counter",
+            "reason": "changed her mind",
+        },
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "revoked"
+    assert api.call("GET", f"/v1/mandates/{signed['id']}", "adviser").json()["revoked_at"]
+
+
+# Breaches --------------------------------------------------------------------------------------
+
+
+def test_a_breach_is_declared_with_its_cnil_deadline(api: Api) -> None:
+    declared = api.declare_breach()
+    assert declared["cnil_deadline"].startswith((NOW + timedelta(hours=72)).date().isoformat())
+    path = f"/v1/breaches/{declared['id']}"
+    assessed = api.call(
+        "POST", f"{path}/risk-assessment", "dpo", json={"level": "high", "rationale": "ids"}
+    )
+    assert assessed.status_code == 200
+    assert assessed.json()["risk_level"] == "high"
+    notified = api.call(
+        "POST",
+        f"{path}/cnil-notifications",
+        "dpo",
+        json={"phase": "initial", "at": NOW.isoformat(), "reference": "CNIL-1"},
+    )
+    assert notified.status_code == 201
+    api.catch_up()
+    register = api.call("GET", "/v1/breaches", "dpo").json()
+    assert [(b["id"], b["state"]) for b in register] == [(declared["id"], "notified")]
+
+
+def test_a_late_initial_notification_needs_its_reason(api: Api) -> None:
+    declared = api.declare_breach()
+    api.clock.advance(hours=80)
+    path = f"/v1/breaches/{declared['id']}/cnil-notifications"
+    late = {"phase": "initial", "at": api.clock.now.isoformat(), "reference": "CNIL-2"}
+    problem(api.call("POST", path, "dpo", json=late), 422, "late_reason_required")
+    with_reason = api.call("POST", path, "dpo", json=late | {"late_reason": "found late"})
+    assert with_reason.status_code == 201
+
+
+def test_the_register_shows_remaining_seconds_and_filters_by_state(api: Api) -> None:
+    declared = api.declare_breach()
+    api.catch_up()
+    api.clock.advance(hours=60)
+    due_soon = api.call("GET", "/v1/breaches", "dpo", params={"state": "due_soon"}).json()
+    assert [b["id"] for b in due_soon] == [declared["id"]]
+    assert due_soon[0]["remaining_seconds"] == 12 * 3600
+    assert api.call("GET", "/v1/breaches", "dpo", params={"state": "overdue"}).json() == []
+
+
+# Envelopes -------------------------------------------------------------------------------------
+
+
+def test_destruction_removes_the_personal_data_everywhere_it_is_shown(api: Api) -> None:
+    created = api.open_request()
+    envelope = api.call("GET", f"/v1/requests/{created['id']}", "adviser").json()["envelope_id"]
+    response = api.call(
+        "POST",
+        f"/v1/envelopes/{envelope}/destruction",
+        "dpo",
+        json={"reason": "data_subject_request", "at": NOW.isoformat()},
+    )
+    assert response.status_code == 200
+    assert response.json()["destroyed_at"] == NOW.isoformat().replace("+00:00", "Z")
+    read = api.call("GET", f"/v1/requests/{created['id']}", "adviser").json()
+    assert read["user"] == {"destroyed_at": response.json()["destroyed_at"]}
+    again = api.call(
+        "POST",
+        f"/v1/envelopes/{envelope}/destruction",
+        "dpo",
+        json={"reason": "data_subject_request"},
+    )
+    assert again.json()["destroyed_at"] == response.json()["destroyed_at"]
+    unknown = api.call(
+        "POST", f"/v1/envelopes/{'0' * 32}/destruction", "dpo", json={"reason": "retention_expired"}
+    )
+    problem(unknown, 404, "not_found")
+
+
+# Views -----------------------------------------------------------------------------------------
+
+
+def test_the_sla_dashboard_counts_the_structures_requests(api: Api) -> None:
+    answered, _open = api.open_request(), api.open_request()
+    api.open_request(structure=OTHER)
+    api.call(
+        "POST",
+        f"/v1/requests/{answered['id']}/responses",
+        "adviser",
+        json={"at": NOW.isoformat(), "summary": "done"},
+    )
+    api.catch_up()
+    response = api.call("GET", "/v1/dashboards/sla", "supervisor", params={"structure_id": HOME})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["total"], body["answered_on_time"], body["answered_late"]) == (2, 1, 0)
+    assert (body["open_on_time"], body["open_overdue"]) == (1, 0)
+    assert body["on_time_rate"] == 1.0
+    assert [p["partner"] for p in body["by_partner"]] == ["caf"]
+    assert [c["channel"] for c in body["by_channel"]] == ["email"]
+
+
+def test_the_audit_trail_filters_and_exports_csv_without_personal_data(api: Api) -> None:
+    created = api.open_request()
+    api.open_request()
+    api.catch_up()
+    as_json = api.call("GET", "/v1/audit/events", "dpo", params={"request_id": created["id"]})
+    assert as_json.status_code == 200
+    assert [e["action"] for e in as_json.json()] == ["Request.Opened"]
+    entry = as_json.json()[0]
+    assert {"position", "at", "actor", "role", "action"} <= entry.keys()
+    as_csv = api.call("GET", "/v1/audit/events", "dpo", params={"format": "csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [r["action"] for r in rows].count("Request.Opened") == 2
+    assert "Jeanne" not in as_csv.text and "Jeanne" not in as_json.text
+    by_actor = api.call("GET", "/v1/audit/events", "dpo", params={"actor": "nobody"})
+    assert by_actor.json() == []
+
+
+def test_integrity_reports_the_verified_chain(api: Api) -> None:
+    api.open_request()
+    api.catch_up()
+    body = api.call("GET", "/v1/audit/integrity", "dpo").json()
+    assert body == {
+        "ok": True,
+        "verified_through": api.position(),
+        "first_bad_position": None,
+        "lag": 0,
+    }
+
+
+def test_alerts_are_listed_by_kind_and_status(api: Api) -> None:
+    from uuid import UUID
+
+    from domain.alert import AlertKind, AlertLevel
+    from domain.common import SYSTEM
+
+    created = api.open_request()
+    ledger = api.services.ledger
+    ledger.raise_alert(
+        kind=AlertKind.SLA,
+        subject_id=UUID(created["id"]),
+        due_at=NOW + timedelta(days=3),
+        level=AlertLevel.WARNING,
+        actor=SYSTEM,
+        now=NOW,
+    )
+    api.catch_up()
+    listed = api.call("GET", "/v1/alerts", "dpo", params={"kind": "sla", "status": "open"})
+    assert [(a["kind"], a["subject_id"], a["level"]) for a in listed.json()] == [
+        ("sla", UUID(created["id"]).hex, "warning")
+    ]
+    assert {"id", "raised_at", "due_at"} <= listed.json()[0].keys()
+    own = api.call("GET", "/v1/alerts", "supervisor").json()
+    assert len(own) == 1
+    assert api.call("GET", "/v1/alerts", "supervisor", OTHER).json() == []
+
+
+def test_the_quarterly_report_is_json_and_csv(api: Api) -> None:
+    api.open_request(channel="counter")
+    api.open_request()
+    api.catch_up()
+    report = api.call("GET", "/v1/reports/quarterly", "supervisor", params={"quarter": "2026-Q4"})
+    assert report.status_code == 200
+    assert report.json()["structure_id"] == HOME
+    assert report.json()["visits"] == 1
+    assert report.json()["requests"] == 2
+    as_csv = api.call(
+        "GET",
+        "/v1/reports/quarterly",
+        "supervisor",
+        params={"quarter": "2026-Q4", "format": "csv", "structure_id": HOME},
+    )
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert sum(int(r["requests"]) for r in rows) == 2
+    bad = api.call("GET", "/v1/reports/quarterly", "supervisor", params={"quarter": "2026-5"})
+    assert problem(bad, 422, "invalid_input")["field"] == "quarter"
+
+
+def test_health_reports_the_store_and_each_views_lag(api: Api) -> None:
+    api.open_request()
+    body = api.client.get("/v1/health").json()
+    assert body["status"] == "ok"
+    assert body["store"]["position"] == api.position()
+    assert body["projections"]["sla"] == api.position()
+    api.catch_up()
+    assert set(api.client.get("/v1/health").json()["projections"].values()) == {0}
+
+
+# Authentication --------------------------------------------------------------------------------
+
+
+def test_no_token_or_a_bad_or_revoked_one_is_401(api: Api) -> None:
+    problem(api.client.get(f"/v1/structures/{HOME}"), 401, "unauthorized")
+    bad = {"Authorization": "Bearer fsl_not-a-token"}
+    problem(api.client.get(f"/v1/structures/{HOME}", headers=bad), 401, "unauthorized")
+    from api.auth import TokenStore
+
+    TokenStore(api.services.views).revoke("admin-paul", NOW)
+    problem(api.call("GET", f"/v1/structures/{HOME}", "admin"), 401, "unauthorized")
+
+
+def test_the_events_carry_the_callers_token_name_and_role(api: Api) -> None:
+    created = api.open_request()
+    history = api.call("GET", f"/v1/requests/{created['id']}/history", "supervisor").json()
+    assert history["events"][0]["actor"] == {"name": "adviser-ana", "role": "adviser"}
