@@ -15,10 +15,6 @@ log = structlog.get_logger("api")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 def _problem(status: int, code: str, detail: str, field: str) -> tuple[dict[str, Any], bytes]:
     body = json.dumps(
         {
@@ -43,7 +39,8 @@ def _problem(status: int, code: str, detail: str, field: str) -> tuple[dict[str,
 
 class BodyLimit:
     """Refuses (413, field ``body``) a body over ``limit`` bytes, declared or streamed, before
-    any handler sees it: nothing is recorded."""
+    any handler sees it: nothing is recorded. Bodies are small (64 KiB by default), so it reads
+    the whole body first and hands it on in one message."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -56,20 +53,27 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
             await self._refuse(send)
             return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        body, more = b"", True
+        while more:
             message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise BodyTooLarge
-            return message
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)  # a disconnect: let the app see it
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                await self._refuse(send)
+                return
+        replayed = False
 
-        try:
-            await self.app(scope, limited, send)
-        except BodyTooLarge:
-            await self._refuse(send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
         start, body = _problem(

@@ -84,7 +84,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in error.errors()]
+        errors = [
+            {
+                "field": "body" if e["type"] == "json_invalid" else _field(tuple(e["loc"])),
+                "message": e["msg"],
+            }
+            for e in error.errors()
+        ]
         first = errors[0] if errors else {"field": "body", "message": "invalid request"}
         return problem(
             422,

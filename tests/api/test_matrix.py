@@ -1,0 +1,223 @@
+"""Every role against every endpoint, in its own structure and in another: the only 2xx are the
+cells API.md allows; a role never allowed gets 403, another structure's resource 404."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from domain.breach import Breach
+from tests.api.conftest import CALLERS, HOME, USER, Api, breach_body, mandate_body, structure_body
+from tests.conftest import ADVISER, DPO, NOW
+
+ADMIN, DPO_ROLE, ADVISER_ROLE, SUPERVISOR = "admin", "dpo", "adviser", "supervisor"
+CASE_WORK = {ADVISER_ROLE, SUPERVISOR}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: Callable[[Api], str]
+    allowed: set[str]
+    scoped: bool  # False: a list filtered to the caller, or a resource of no structure
+    body: Callable[[Api], dict[str, Any]] | None = None
+    params: dict[str, str] | None = None
+
+
+def fresh_request(api: Api) -> str:
+    return api.services.ledger.open_request(
+        structure_code=HOME,
+        channel="email",
+        partner="caf",
+        mission="administrative_help",
+        theme="rsa",
+        received_at=NOW,
+        user=USER,
+        actor=ADVISER,
+        now=NOW,
+    ).id.hex
+
+
+def fresh_mandate(api: Api) -> str:
+    body = mandate_body(NOW)
+    return api.services.ledger.sign_mandate(
+        structure_code=HOME,
+        mandant=USER,
+        identity_verification={"document_type": "id_card", "verified_at": NOW},
+        information_notice_version="2026-01",
+        scopes=body["scopes"],
+        valid_until=NOW + timedelta(days=90),
+        originals=2,
+        signed_document_sha256="b" * 64,
+        signed_on_site=True,
+        actor=ADVISER,
+        now=NOW,
+    ).id.hex
+
+
+def fresh_breach(api: Api) -> str:
+    facts = breach_body(NOW) | {"aware_at": NOW, "detected_at": None}
+    breach: Breach = api.services.ledger.declare_breach(actor=DPO, now=NOW, **facts)
+    return breach.id.hex
+
+
+def fresh_envelope(api: Api) -> str:
+    return api.services.ledger.get_request(_uuid(fresh_request(api))).envelope_id.hex
+
+
+def _uuid(value: str) -> Any:
+    from uuid import UUID
+
+    return UUID(value)
+
+
+_codes = itertools.count()
+AT = NOW.isoformat()
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        lambda a: "/v1/structures",
+        {ADMIN},
+        False,
+        lambda a: structure_body(f"m{next(_codes)}"),
+    ),
+    Endpoint("GET", lambda a: f"/v1/structures/{HOME}", {ADMIN, DPO_ROLE, *CASE_WORK}, True),
+    Endpoint(
+        "POST",
+        lambda a: "/v1/requests",
+        CASE_WORK,
+        True,
+        lambda a: {
+            "structure_id": HOME,
+            "channel": "email",
+            "partner": "caf",
+            "mission": "information",
+            "theme": "rsa",
+            "received_at": AT,
+            "user": USER,
+        },
+    ),
+    Endpoint("GET", lambda a: f"/v1/requests/{fresh_request(a)}", CASE_WORK, True),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/requests/{fresh_request(a)}/responses",
+        CASE_WORK,
+        True,
+        lambda a: {"at": AT, "summary": "answer"},
+    ),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/requests/{fresh_request(a)}/actions",
+        CASE_WORK,
+        True,
+        lambda a: {
+            "mandate_id": fresh_mandate(a),
+            "partner": "caf",
+            "scope": "act_on_behalf",
+            "procedure": "rsa",
+            "at": AT,
+        },
+    ),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/requests/{fresh_request(a)}/escalations",
+        CASE_WORK,
+        True,
+        lambda a: {"partner": "caf", "reason": "blocked", "at": AT},
+    ),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/requests/{fresh_request(a)}/resolution",
+        CASE_WORK,
+        True,
+        lambda a: {"outcome": "solved", "at": AT},
+    ),
+    Endpoint("GET", lambda a: f"/v1/requests/{fresh_request(a)}/history", {SUPERVISOR}, True),
+    Endpoint("POST", lambda a: "/v1/mandates", CASE_WORK, True, lambda a: mandate_body(NOW)),
+    Endpoint("GET", lambda a: f"/v1/mandates/{fresh_mandate(a)}", CASE_WORK, True),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/mandates/{fresh_mandate(a)}/revocation",
+        CASE_WORK,
+        True,
+        lambda a: {"at": AT, "requested_by": "mandant", "channel": "counter", "reason": "r"},
+    ),
+    Endpoint("POST", lambda a: "/v1/breaches", {DPO_ROLE}, False, lambda a: breach_body(NOW)),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/breaches/{fresh_breach(a)}/risk-assessment",
+        {DPO_ROLE},
+        False,
+        lambda a: {"level": "risk", "rationale": "r"},
+    ),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/breaches/{fresh_breach(a)}/cnil-notifications",
+        {DPO_ROLE},
+        False,
+        lambda a: {"phase": "initial", "at": AT, "reference": "CNIL-1"},
+    ),
+    Endpoint("GET", lambda a: "/v1/breaches", {DPO_ROLE}, False),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/envelopes/{fresh_envelope(a)}/destruction",
+        {DPO_ROLE},
+        False,
+        lambda a: {"reason": "data_subject_request"},
+    ),
+    Endpoint(
+        "GET", lambda a: "/v1/dashboards/sla", {SUPERVISOR}, True, params={"structure_id": HOME}
+    ),
+    Endpoint("GET", lambda a: "/v1/audit/events", {DPO_ROLE}, False),
+    Endpoint("GET", lambda a: "/v1/audit/integrity", {DPO_ROLE}, False),
+    Endpoint("GET", lambda a: "/v1/alerts", {SUPERVISOR, DPO_ROLE}, False),
+    Endpoint(
+        "GET",
+        lambda a: "/v1/reports/quarterly",
+        {SUPERVISOR},
+        True,
+        params={"structure_id": HOME, "quarter": "2026-Q4"},
+    ),
+]
+
+
+def expected(endpoint: Endpoint, role: str, structure: str | None) -> int | None:
+    """None: a 2xx; otherwise the refusal."""
+    if role not in endpoint.allowed:
+        return 403
+    if endpoint.scoped and role in CASE_WORK and structure != HOME:
+        return 404
+    return None
+
+
+def test_the_only_2xx_are_the_allowed_cells(api: Api) -> None:
+    api.catch_up()
+    outcomes = []
+    for endpoint in ENDPOINTS:
+        for role, structure in CALLERS:
+            response = api.call(
+                endpoint.method,
+                endpoint.path(api),
+                role,
+                structure,
+                json=endpoint.body(api) if endpoint.body else None,
+                params=endpoint.params,
+            )
+            cell = f"{endpoint.method} {endpoint.path(api).split('/')[2]} {role}@{structure}"
+            want = expected(endpoint, role, structure)
+            got = response.status_code
+            outcomes.append((cell, got, response.text[:120]))
+            if want is None:
+                assert 200 <= got < 300, (cell, got, response.text)
+            else:
+                assert got == want, (cell, got, response.text)
+                assert response.headers["content-type"] == "application/problem+json"
+    allowed = sum(1 for e in ENDPOINTS for r, s in CALLERS if expected(e, r, s) is None)
+    assert sum(1 for _, got, _ in outcomes if got < 300) == allowed
+
+
+def test_health_needs_no_token(api: Api) -> None:
+    assert api.client.get("/v1/health").status_code == 200
