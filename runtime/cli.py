@@ -67,15 +67,21 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
-
     print(f"OpenAPI docs: http://{args.host}:{args.port}/docs", flush=True)
     print(
         "First token: .venv/bin/ledger token create --role admin --name first-admin "
         "(then POST /v1/structures, and tokens with --role adviser --structure ID)",
         flush=True,
     )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+    uvicorn.run(
+        "runtime.asgi:app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+    )
     return 0
 
 
@@ -148,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     return parser
 
 

@@ -1,8 +1,13 @@
 """The ``ledger`` command on both backends: migrate, demo, verify, health."""
 
+import hashlib
+import socket
+import subprocess
+import sys
 import threading
 from datetime import datetime
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -10,7 +15,7 @@ from api.app import create_app
 from runtime import cli
 from runtime.settings import Settings
 from runtime.verify import verify_ledger
-from runtime.wiring import open_ledger
+from runtime.wiring import open_ledger, open_view_db
 
 
 def test_migrate_is_repeatable(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,3 +90,76 @@ def test_projections_run_rebuild_and_status_from_the_command_line(
 def test_an_unknown_view_is_refused(env: Settings) -> None:
     with pytest.raises(ValueError, match="unknown views: nope"):
         cli.main(["projections", "rebuild", "nope"])
+
+
+def test_a_token_is_printed_once_alone_on_the_last_line_and_revocable(
+    env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo", "--requests", "1", "--now", "2026-11-26T12:00:00+01:00"]) == 0
+    capsys.readouterr()
+    argv = ["token", "create", "--role", "adviser", "--structure", "moissac", "--name", "ana"]
+    assert cli.main(argv) == 0
+    token = capsys.readouterr().out.splitlines()[-1]
+    assert token.startswith("fsl_")
+    with TestClient(create_app(env, embedded_projections=False)) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/v1/structures/moissac", headers=headers).status_code == 200
+        assert client.get("/v1/structures/cahors", headers=headers).status_code == 404
+        assert cli.main(["token", "revoke", "ana"]) == 0
+        assert client.get("/v1/structures/moissac", headers=headers).status_code == 401
+    db = open_view_db(env)
+    with db.reading() as tx:
+        stored = [row[0] for row in tx.all("SELECT token_hash FROM api_tokens")]
+    db.close()
+    assert token not in stored
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["token", "create", "--role", "adviser", "--name", "no-structure"],
+        ["token", "create", "--role", "dpo", "--structure", "moissac", "--name", "scoped-dpo"],
+        ["token", "create", "--role", "adviser", "--structure", "atlantis", "--name", "x"],
+    ],
+)
+def test_a_token_that_makes_no_sense_is_refused(env: Settings, argv: list[str]) -> None:
+    assert cli.main(["demo", "--requests", "1", "--now", "2026-11-26T12:00:00+01:00"]) == 0
+    assert cli.main(argv) == 2
+
+
+def test_ledger_serve_answers_over_http_and_says_how_to_start(env: Settings) -> None:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "runtime.cli", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        assert first.strip() == f"OpenAPI docs: http://127.0.0.1:{port}/docs"
+        assert "ledger token create" in server.stdout.readline()
+        body = _wait_for_health(port)
+        assert body["store"]["backend"] == env.backend
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_health(port: int) -> dict[str, object]:
+    """Polls until the server process accepts connections (a real process starting up)."""
+    for _ in range(300):
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=2)
+            return dict(response.json())
+        except httpx.TransportError:
+            threading.Event().wait(0.05)
+    raise AssertionError("ledger serve did not answer")
