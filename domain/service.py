@@ -12,6 +12,7 @@ from eventsourcing.utils import EnvType
 
 from domain.common import ActorAsDict, LedgerAggregate
 from domain.errors import NotFound, VersionConflict
+from domain.group_commit import GroupCommit
 from domain.policy import Policy
 
 A = TypeVar("A", bound=LedgerAggregate)
@@ -54,6 +55,7 @@ class LedgerBase(Application[UUID]):
                 "the Ledger needs a recorder with an envelope key vault (runtime.store)"
             )
         self.keys: EnvelopeKeys = self.recorder
+        self.group_commit = GroupCommit(self.save)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -72,9 +74,10 @@ class LedgerBase(Application[UUID]):
         return aggregate
 
     def _save(self, *aggregates: LedgerAggregate, **kwargs: Any) -> None:
-        """One atomic append; a concurrent writer makes it a ``VersionConflict``."""
+        """One atomic append, committed together with the concurrent commands of this process;
+        a concurrent writer of the same aggregate makes it a ``VersionConflict``."""
         try:
-            self.save(*aggregates, **kwargs)
+            self.group_commit.save(aggregates, kwargs)
         except RecordConflictError:
             raise VersionConflict("the resource changed while the command ran") from None
 

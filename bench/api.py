@@ -1,0 +1,216 @@
+"""The HTTP API under concurrent clients, against the library's bare ``save()`` in the same run.
+
+Not a test. ``python -m bench.api [--n 3000] [--clients 16] [--workers 2] [--backends ...]``
+starts ``ledger serve`` as a real server process on a fresh store, then drives it from one
+asyncio process with ``--clients`` concurrent HTTP clients (keep-alive): first ``--n``
+``POST /v1/requests`` (open: key, sealed event, chain), then one ``POST .../responses`` per
+request opened (load, unseal, sealed event). It reports commands/s and p50/p99 latency per
+phase, next to the bare one-save-per-command rate measured just before on the same backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from api.auth import TokenStore
+from bench.commands import ADVISER, NOW, TIMETABLE, bench_bare, store
+from runtime.settings import Settings
+from runtime.wiring import migrate, open_ledger, open_view_db
+
+USER = {"first_name": "Camille", "last_name": "Bench"}
+
+
+def prepare(settings: Settings) -> str:
+    """A migrated store with one structure and an adviser token."""
+    migrate(settings)
+    ledger = open_ledger(settings)
+    ledger.register_structure(
+        code="bench", name="Bench", department="82", timetable=TIMETABLE, actor=ADVISER, now=NOW
+    )
+    ledger.close()
+    db = open_view_db(settings)
+    token = TokenStore(db).create("bench-adviser", "adviser", ["bench"], NOW)
+    db.close()
+    return token
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server(settings: Settings, workers: int) -> Iterator[str]:
+    port = _port()
+    env = os.environ | {
+        "LEDGER_DATABASE_URL": settings.database_url,
+        "LEDGER_SUBJECT_SECRET": "bench-secret",
+        "LEDGER_LOG_LEVEL": "WARNING",
+        "PYTHONOPTIMIZE": os.environ.get("BENCH_PYTHONOPTIMIZE", "1"),
+    }
+    command = [sys.executable, "-m", "runtime.cli", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                httpx.get(f"{url}/v1/health", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+class Connection:
+    """A minimal keep-alive HTTP/1.1 client on asyncio streams: the load generator shares the
+    two cores with the server and the database, so it must cost far less than what it drives
+    (httpx costs about a millisecond of CPU per request here; this, a few dozen microseconds)."""
+
+    def __init__(self, host: str, port: int, headers: dict[str, str]) -> None:
+        self.host, self.port = host, port
+        self.head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
+        if self.reader is None or self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        payload = json.dumps(body).encode()
+        self.writer.write(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.head}"
+                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+            ).encode()
+            + payload
+        )
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        return int(status_line.split()[1]), await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+Call = Callable[[Connection, int], Awaitable[int]]
+
+
+async def drive(url: str, token: str, clients: int, n: int, call: Call) -> dict[str, Any]:
+    """``n`` calls shared by ``clients`` concurrent keep-alive connections; latency of each."""
+    host, port = url.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    failures: dict[int, int] = {}
+    counter = iter(range(n))
+    connections = [
+        Connection(host, int(port), {"Authorization": f"Bearer {token}"}) for _ in range(clients)
+    ]
+
+    async def client_loop(connection: Connection) -> None:
+        for i in counter:
+            started = time.perf_counter()
+            status = await call(connection, i)
+            latencies.append(time.perf_counter() - started)
+            if status >= 300:
+                failures[status] = failures.get(status, 0) + 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop(c) for c in connections))
+    elapsed = time.perf_counter() - started
+    for connection in connections:
+        connection.close()
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "commands_per_s": round(n / elapsed),
+        "p50_ms": round(cuts[49] * 1000, 1),
+        "p99_ms": round(cuts[98] * 1000, 1),
+        "failures": failures,
+    }
+
+
+async def run_phases(url: str, token: str, clients: int, n: int) -> dict[str, Any]:
+    ids: list[str] = [""] * n
+    opened = {
+        "structure_id": "bench",
+        "channel": "email",
+        "partner": "caf",
+        "mission": "information",
+        "theme": "rsa",
+        "received_at": NOW.isoformat(),
+        "user": USER,
+    }
+    answer = {"at": (NOW + timedelta(hours=1)).isoformat(), "summary": "answered"}
+
+    async def open_one(connection: Connection, i: int) -> int:
+        status, body = await connection.post("/v1/requests", opened)
+        if status == 201:
+            ids[i] = json.loads(body)["id"]
+        return status
+
+    async def respond(connection: Connection, i: int) -> int:
+        status, _ = await connection.post(f"/v1/requests/{ids[i]}/responses", answer)
+        return status
+
+    return {
+        "POST /v1/requests": await drive(url, token, clients, n, open_one),
+        "POST /v1/requests/{id}/responses": await drive(url, token, clients, n, respond),
+    }
+
+
+def bench(backend: str, n: int, clients: int, workers: int) -> dict[str, Any]:
+    with store(backend) as bare_settings:
+        bare = bench_bare(bare_settings, min(n, 2000))
+    with store(backend) as settings:
+        token = prepare(settings)
+        with server(settings, workers) as url:
+            phases = asyncio.run(run_phases(url, token, clients, n))
+    return {
+        "backend": backend,
+        "n": n,
+        "clients": clients,
+        "workers": workers,
+        "bare_save_per_s": round(bare["bare save() of a new 1-event aggregate"]),
+        "bare_get_event_save_per_s": round(bare["bare get + event + save()"]),
+        **phases,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    args = parser.parse_args()
+    for backend in args.backends.split(","):
+        print(json.dumps(bench(backend, args.n, args.clients, args.workers)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
