@@ -113,12 +113,12 @@ class TokenStore:
     def authenticate(self, token: str) -> Caller | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
-        with self.db.reading() as tx:
-            row = tx.one(
-                "SELECT name, role, structures FROM api_tokens "
-                "WHERE token_hash = :h AND revoked_at IS NULL",
-                {"h": _hash(token)},
-            )
+        rows = self.db.query(
+            "SELECT name, role, structures FROM api_tokens "
+            "WHERE token_hash = :h AND revoked_at IS NULL",
+            {"h": _hash(token)},
+        )
+        row = rows[0] if rows else None
         if row is None:
             return None
         return Caller(str(row[0]), Role(row[1]), frozenset(json.loads(row[2])))

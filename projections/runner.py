@@ -209,11 +209,10 @@ class ProjectionRunner:
 
     def status(self) -> list[ViewStatus]:
         head = self.head()
-        with self.db.reading() as tx:
-            rows = tx.all(
-                "SELECT view, position, status, failed_position, error FROM projection_tracking "
-                "ORDER BY view"
-            )
+        rows = self.db.query(
+            "SELECT view, position, status, failed_position, error FROM projection_tracking "
+            "ORDER BY view"
+        )
         return [
             ViewStatus(r[0], int(r[1]), head - int(r[1]), r[2], r[3], r[4])
             for r in rows
