@@ -19,7 +19,15 @@ from api import problems
 from api.auth import TokenStore
 from api.deps import Services, ServicesDep
 from api.middleware import AccessLog, BodyLimit
-from api.routers import breaches, envelopes, mandates, oversight, requests, structures
+from api.routers import (
+    breaches,
+    envelopes,
+    mandates,
+    oversight,
+    requests,
+    structures,
+    subjects,
+)
 from runtime.settings import Settings
 
 DESCRIPTION = (
@@ -78,7 +86,7 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (structures, requests, mandates, breaches, envelopes, oversight):
+    for module in (structures, requests, mandates, breaches, envelopes, subjects, oversight):
         app.include_router(module.router)
 
     @app.get("/v1/health", tags=["health"])

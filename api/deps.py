@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import Caller, Role, TokenStore
 from api.problems import ApiError, forbidden, unauthorized
+from domain.access import Purpose
 from domain.application import Ledger
 from domain.errors import NotFound
 from projections import ALL
@@ -102,6 +103,15 @@ Dpo = Annotated[Caller, roles(Role.DPO)]
 Admin = Annotated[Caller, roles(Role.ADMIN)]
 AnyRole = Annotated[Caller, roles(*Role)]
 SupervisorOrDpo = Annotated[Caller, roles(Role.SUPERVISOR, Role.DPO)]
+CaseReader = Annotated[Caller, roles(*CASE_WORK, Role.DPO)]
+
+
+def reading_for(found: Caller, purpose: Purpose) -> None:
+    """DPOs do no case work: they read a case only to answer an access request (GDPR 15)."""
+    if found.role == Role.DPO and purpose != Purpose.SUBJECT_ACCESS_REQUEST:
+        raise ApiError(
+            403, "forbidden", "a DPO reads a case only with purpose=subject_access_request"
+        )
 
 
 def in_scope(found: Caller, structure_id: UUID, what: str) -> None:

@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.concurrency import execute, tag
-from api.deps import Adviser, IfMatch, LedgerDep, NowDep, in_scope, parse_id
+from api.deps import (
+    Adviser,
+    CaseReader,
+    IfMatch,
+    LedgerDep,
+    NowDep,
+    in_scope,
+    parse_id,
+    reading_for,
+)
 from api.schemas import MandateIn, MandateOut, RevocationIn, StatusOut
 from domain.access import Purpose
 from domain.application import Ledger
@@ -52,13 +61,14 @@ def sign(
 @router.get("/{mandate_id}")
 def read(
     mandate_id: str,
-    caller: Adviser,
+    caller: CaseReader,
     ledger: LedgerDep,
     now: NowDep,
     response: Response,
     purpose: Annotated[Purpose, Query()] = Purpose.CASE_HANDLING,
 ) -> MandateOut:
     """Shows the mandant's identity: the read is recorded in the ledger (audit trail)."""
+    reading_for(caller, purpose)
     mandate = load(ledger, caller, mandate_id)
     if mandate.mandant is not None:
         ledger.record_access(

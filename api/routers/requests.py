@@ -10,7 +10,17 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from api.concurrency import execute, tag
-from api.deps import Adviser, IfMatch, LedgerDep, NowDep, Supervisor, in_scope, parse_id
+from api.deps import (
+    Adviser,
+    CaseReader,
+    IfMatch,
+    LedgerDep,
+    NowDep,
+    Supervisor,
+    in_scope,
+    parse_id,
+    reading_for,
+)
 from api.history import history_of
 from api.schemas import (
     ActionIn,
@@ -77,13 +87,14 @@ def open_request(
 @router.get("/{request_id}")
 def read(
     request_id: str,
-    caller: Adviser,
+    caller: CaseReader,
     ledger: LedgerDep,
     now: NowDep,
     response: Response,
     purpose: Annotated[Purpose, Query()] = Purpose.CASE_HANDLING,
 ) -> RequestOut:
     """Shows the user's identity: the read is recorded in the ledger (audit trail)."""
+    reading_for(caller, purpose)
     request = load(ledger, caller, request_id)
     structure: Structure = ledger.repository.get(request.structure_id)
     if request.user is not None:

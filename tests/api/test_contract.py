@@ -481,3 +481,34 @@ def test_the_events_carry_the_callers_token_name_and_role(api: Api) -> None:
     created = api.open_request()
     history = api.call("GET", f"/v1/requests/{created['id']}/history", "supervisor").json()
     assert history["events"][0]["actor"] == {"name": "adviser-ana", "role": "adviser"}
+
+
+# Access requests (GDPR 15) ---------------------------------------------------------------------
+
+
+def test_a_dpo_finds_a_persons_envelopes_and_reads_them_for_an_access_request(api: Api) -> None:
+    request = api.open_request()
+    mandate = api.sign_mandate(structure=OTHER)
+    api.open_request(user={"first_name": "Paul", "last_name": "Autre"})
+    spelled = {"first_name": "JEANNE", "last_name": "martin", "birth_date": "1950-02-03"}
+    found = api.call("POST", "/v1/subjects/search", "dpo", json=spelled)
+    assert found.status_code == 200
+    assert sorted((f["kind"], f["id"], f["structure_id"]) for f in found.json()) == [
+        ("mandate", mandate["id"], OTHER),
+        ("request", request["id"], HOME),
+    ]
+    case_work = api.call("GET", f"/v1/requests/{request['id']}", "dpo")
+    problem(case_work, 403, "forbidden")
+    read = api.call(
+        "GET",
+        f"/v1/requests/{request['id']}",
+        "dpo",
+        params={"purpose": "subject_access_request"},
+    )
+    assert read.json()["user"] == USER
+    api.catch_up()
+    trail = api.call("GET", "/v1/audit/events", "dpo", params={"request_id": request["id"]})
+    reads = [e for e in trail.json() if e["action"] == "DataAccess.PersonalDataRead"]
+    assert [(r["actor"], r["purpose"], r["legal_basis"]) for r in reads] == [
+        ("dpo-lea", "subject_access_request", "gdpr-15")
+    ]

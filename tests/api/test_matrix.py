@@ -172,6 +172,7 @@ ENDPOINTS = [
         "GET", lambda a: "/v1/dashboards/sla", {SUPERVISOR}, True, params={"structure_id": HOME}
     ),
     Endpoint("GET", lambda a: "/v1/audit/events", {DPO_ROLE}, False),
+    Endpoint("POST", lambda a: "/v1/subjects/search", {DPO_ROLE}, False, lambda a: USER),
     Endpoint("GET", lambda a: "/v1/audit/integrity", {DPO_ROLE}, False),
     Endpoint("GET", lambda a: "/v1/alerts", {SUPERVISOR, DPO_ROLE}, False),
     Endpoint(

@@ -1,0 +1,41 @@
+"""GDPR 15 access requests: a DPO finds every live envelope of one person, across structures.
+
+The identity goes in the body (never in a URL or a log line) and is compared as a keyed hash;
+the answer lists envelopes and their cases, not the data, which the DPO then reads case by case
+(each read recorded with the purpose ``subject_access_request``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import Dpo, LedgerDep
+from api.schemas import Person
+from domain.mandate import Mandate
+from domain.personal_data import normalized_identity, validate_person
+from domain.request import Request
+from domain.structure import Structure
+
+router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
+
+
+@router.post("/search")
+def search(body: Person, caller: Dpo, ledger: LedgerDep) -> list[dict[str, Any]]:
+    subject = normalized_identity(validate_person(body.model_dump(), "body"))
+    found = []
+    for envelope_id in ledger.keys.envelopes_of(subject):
+        owner_id = ledger.keys.owner_of(envelope_id)
+        owner: object = ledger.repository.get(owner_id) if owner_id else None
+        if not isinstance(owner, Request | Mandate):
+            continue
+        structure: Structure = ledger.repository.get(owner.structure_id)
+        found.append(
+            {
+                "envelope_id": envelope_id.hex,
+                "kind": "request" if isinstance(owner, Request) else "mandate",
+                "id": owner.id.hex,
+                "structure_id": structure.code,
+            }
+        )
+    return found
