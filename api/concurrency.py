@@ -8,11 +8,13 @@ second loss is 409 ``version_conflict``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+from uuid import UUID
 
 from fastapi import Response
+from pydantic import BaseModel
 
-from api.deps import if_match
+from api.deps import Call, if_match
 from api.problems import ApiError
 from domain.errors import VersionConflict
 
@@ -35,3 +37,22 @@ def execute(command: Callable[[int | None], T], header: str | None) -> T:
 
 def tag(response: Response, version: int) -> None:
     response.headers["ETag"] = f'"{version}"'
+
+
+def command(
+    method: Callable[..., T],
+    aggregate_id: UUID,
+    body: BaseModel,
+    call: Call,
+    if_match: str | None,
+    **overrides: Any,
+) -> T:
+    """One Ledger command on one aggregate: the body's fields as arguments, the caller as actor,
+    the version from ``If-Match`` (see ``execute``)."""
+    fields = body.model_dump() | overrides
+    return execute(
+        lambda version: method(
+            aggregate_id, **fields, actor=call.actor, now=call.now, expected_version=version
+        ),
+        if_match,
+    )

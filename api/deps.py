@@ -1,12 +1,9 @@
-"""What route handlers receive: the ledger, the views, the clock and the authenticated caller.
-
-Dependencies that do no I/O are ``async``: FastAPI runs a sync dependency in the thread pool,
-and each hop costs more than the dependency itself. The token lookup reads the database, so it
-stays sync (off the event loop), like the route handlers."""
+"""What route handlers receive: one ``Call`` (the authenticated caller, the ledger, the views
+and the clock) from a dependency that also checks the role."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -19,6 +16,7 @@ from api.auth import Caller, Role, TokenStore
 from api.problems import ApiError, forbidden, unauthorized
 from domain.access import Purpose
 from domain.application import Ledger
+from domain.common import Actor
 from domain.errors import NotFound
 from projections import ALL
 from projections.db import ViewDb
@@ -42,81 +40,84 @@ class Services:
         return self.views.reading(VIEW_TABLES)
 
 
-async def services(request: Request) -> Services:
+def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
 
 
-ServicesDep = Annotated[Services, Depends(services)]
+@dataclass(frozen=True)
+class Call:
+    """One authenticated call: who calls, and what they call with (the ledger, the views,
+    the clock read once at the start of the call)."""
 
+    caller: Caller
+    services: Services
+    now: datetime
 
-async def ledger(found: ServicesDep) -> Ledger:
-    return found.ledger
+    @property
+    def ledger(self) -> Ledger:
+        return self.services.ledger
 
-
-async def now(found: ServicesDep) -> datetime:
-    return found.clock()
+    @property
+    def actor(self) -> Actor:
+        return self.caller.actor
 
 
 BEARER = HTTPBearer(auto_error=False, description="a token from `ledger token create`")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
-def caller(
-    request: Request,
-    found: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
-) -> Caller:
-    if credentials is None or not credentials.credentials.strip():
+def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Call:
+    """401 without a valid token; the token's name goes to the request's log line."""
+    found = services(request)
+    token = credentials.credentials.strip() if credentials is not None else ""
+    caller = found.tokens.authenticate(token) if token else None
+    if caller is None:
         raise unauthorized()
-    authenticated = found.tokens.authenticate(credentials.credentials.strip())
-    if authenticated is None:
-        raise unauthorized()
-    request.state.actor = authenticated.name
-    return authenticated
+    request.state.actor = caller.name
+    return Call(caller, found, found.clock())
 
 
-LedgerDep = Annotated[Ledger, Depends(ledger)]
-NowDep = Annotated[datetime, Depends(now)]
-CallerDep = Annotated[Caller, Depends(caller)]
+def allowed(*roles: Role) -> Any:
+    """A dependency: the authenticated call, if its role may call the endpoint (else 403).
+    One sync dependency per request (the token lookup reads the database, off the event loop):
+    each dependency FastAPI resolves in the thread pool costs a thread hop."""
 
+    def resolve(request: Request, credentials: Credentials) -> Call:
+        call = authenticate(request, credentials)
+        if call.caller.role not in roles:
+            raise forbidden()
+        return call
 
-def allow(found: Caller, roles: Iterable[Role]) -> Caller:
-    """403 for a role that may never call this endpoint."""
-    if found.role not in roles:
-        raise forbidden()
-    return found
-
-
-def roles(*allowed: Role) -> Any:
-    """A dependency: the authenticated caller, if their role may call the endpoint."""
-
-    async def check(found: CallerDep) -> Caller:
-        return allow(found, allowed)
-
-    return Depends(check)
+    return Depends(resolve)
 
 
 CASE_WORK = (Role.ADVISER, Role.SUPERVISOR)
-Adviser = Annotated[Caller, roles(*CASE_WORK)]
-Supervisor = Annotated[Caller, roles(Role.SUPERVISOR)]
-Dpo = Annotated[Caller, roles(Role.DPO)]
-Admin = Annotated[Caller, roles(Role.ADMIN)]
-AnyRole = Annotated[Caller, roles(*Role)]
-SupervisorOrDpo = Annotated[Caller, roles(Role.SUPERVISOR, Role.DPO)]
-CaseReader = Annotated[Caller, roles(*CASE_WORK, Role.DPO)]
+Adviser = Annotated[Call, allowed(*CASE_WORK)]
+Supervisor = Annotated[Call, allowed(Role.SUPERVISOR)]
+Dpo = Annotated[Call, allowed(Role.DPO)]
+Admin = Annotated[Call, allowed(Role.ADMIN)]
+AnyRole = Annotated[Call, allowed(*Role)]
+SupervisorOrDpo = Annotated[Call, allowed(Role.SUPERVISOR, Role.DPO)]
+CaseReader = Annotated[Call, allowed(*CASE_WORK, Role.DPO)]
+async def _services(request: Request) -> Services:
+    return services(request)
 
 
-def reading_for(found: Caller, purpose: Purpose) -> None:
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+def reading_for(call: Call, purpose: Purpose) -> None:
     """DPOs do no case work: they read a case only to answer an access request (GDPR 15)."""
-    if found.role == Role.DPO and purpose != Purpose.SUBJECT_ACCESS_REQUEST:
+    if call.caller.role == Role.DPO and purpose != Purpose.SUBJECT_ACCESS_REQUEST:
         raise ApiError(
             403, "forbidden", "a DPO reads a case only with purpose=subject_access_request"
         )
 
 
-def in_scope(found: Caller, structure_id: UUID, what: str) -> None:
+def in_scope(call: Call, structure_id: UUID, what: str) -> None:
     """Another structure's resource does not exist for a scoped caller (404)."""
-    if not found.sees(structure_id):
+    if not call.caller.sees(structure_id):
         raise NotFound(f"no such {what}")
 
 

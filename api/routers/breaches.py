@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.concurrency import execute, tag
-from api.deps import Dpo, IfMatch, LedgerDep, NowDep, ServicesDep, parse_id
+from api.concurrency import command, tag
+from api.deps import Dpo, IfMatch, parse_id
 from api.schemas import BreachIn, BreachOut, NotificationIn, RiskIn
 from domain.breach import Breach
 from projections.breaches import register
@@ -28,11 +28,9 @@ def breach_out(breach: Breach, response: Response) -> BreachOut:
 
 
 @router.post("", status_code=201)
-def declare(
-    body: BreachIn, caller: Dpo, ledger: LedgerDep, now: NowDep, response: Response
-) -> BreachOut:
+def declare(body: BreachIn, call: Dpo, response: Response) -> BreachOut:
     """Enters the register; the CNIL deadline is 72 hours after awareness."""
-    breach = ledger.declare_breach(actor=caller.actor, now=now, **body.model_dump())
+    breach = call.ledger.declare_breach(actor=call.actor, now=call.now, **body.model_dump())
     return breach_out(breach, response)
 
 
@@ -40,24 +38,12 @@ def declare(
 def assess(
     breach_id: str,
     body: RiskIn,
-    caller: Dpo,
-    ledger: LedgerDep,
-    now: NowDep,
+    call: Dpo,
     response: Response,
     if_match: IfMatch = None,
 ) -> BreachOut:
-    found = ledger.get_breach(parse_id(breach_id, "breach"))
-    breach = execute(
-        lambda version: ledger.assess_breach_risk(
-            found.id,
-            level=body.level,
-            rationale=body.rationale,
-            actor=caller.actor,
-            now=now,
-            expected_version=version,
-        ),
-        if_match,
-    )
+    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
+    breach = command(call.ledger.assess_breach_risk, found.id, body, call, if_match)
     return breach_out(breach, response)
 
 
@@ -65,37 +51,20 @@ def assess(
 def notify(
     breach_id: str,
     body: NotificationIn,
-    caller: Dpo,
-    ledger: LedgerDep,
-    now: NowDep,
+    call: Dpo,
     response: Response,
     if_match: IfMatch = None,
 ) -> BreachOut:
     """A late initial notification without ``late_reason`` is 422 ``late_reason_required``."""
-    found = ledger.get_breach(parse_id(breach_id, "breach"))
-    breach = execute(
-        lambda version: ledger.notify_cnil(
-            found.id,
-            phase=body.phase,
-            at=body.at,
-            reference=body.reference,
-            late_reason=body.late_reason,
-            actor=caller.actor,
-            now=now,
-            expected_version=version,
-        ),
-        if_match,
-    )
+    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
+    breach = command(call.ledger.notify_cnil, found.id, body, call, if_match)
     return breach_out(breach, response)
 
 
 @router.get("")
 def listing(
-    caller: Dpo,
-    services: ServicesDep,
-    now: NowDep,
-    state: Annotated[BreachState | None, Query()] = None,
+    call: Dpo, state: Annotated[BreachState | None, Query()] = None
 ) -> list[dict[str, Any]]:
     """The register from its view, with each breach's state and seconds left at ``now``."""
-    with services.reading() as tx:
-        return register(tx, now, state)
+    with call.services.reading() as tx:
+        return register(tx, call.now, state)

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from api.concurrency import execute, tag
-from api.deps import (
-    Adviser,
-    CaseReader,
-    IfMatch,
-    LedgerDep,
-    NowDep,
-    in_scope,
-    parse_id,
-    reading_for,
-)
+from api.concurrency import command, tag
+from api.deps import Adviser, Call, CaseReader, IfMatch, in_scope, parse_id, reading_for
 from api.schemas import MandateIn, MandateOut, RevocationIn, StatusOut
 from domain.access import Purpose
-from domain.application import Ledger
 from domain.mandate import Mandate
 from domain.structure import Structure, structure_uuid
 
@@ -27,59 +17,59 @@ router = APIRouter(prefix="/v1/mandates", tags=["mandates"])
 READ_ENDPOINT = "GET /v1/mandates/{id}"
 
 
-def load(ledger: Ledger, caller: Adviser, mandate_id: str) -> Mandate:
-    mandate = ledger.get_mandate(parse_id(mandate_id, "mandate"))
-    in_scope(caller, mandate.structure_id, "mandate")
+def load(call: Call, mandate_id: str) -> Mandate:
+    mandate = call.ledger.get_mandate(parse_id(mandate_id, "mandate"))
+    in_scope(call, mandate.structure_id, "mandate")
     return mandate
 
 
-@router.post("", status_code=201)
-def sign(
-    body: MandateIn, caller: Adviser, ledger: LedgerDep, now: NowDep, response: Response
-) -> StatusOut:
-    """Refused (422 ``mandate_precondition_missing``) naming the first missing precondition."""
-    in_scope(caller, structure_uuid(body.structure_id), "structure")
-    verification = body.identity_verification
-    mandate = ledger.sign_mandate(
-        structure_code=body.structure_id,
-        mandant=body.mandant.model_dump(),
-        identity_verification=verification.model_dump() if verification else {},
-        information_notice_version=(body.information_notice and body.information_notice.version)
-        or "",
-        scopes=[scope.model_dump(mode="json") for scope in body.scopes],
-        valid_until=body.valid_until,  # type: ignore[arg-type]  # the Ledger names it if absent
-        originals=body.originals,  # type: ignore[arg-type]
-        signed_document_sha256=body.signed_document_sha256,  # type: ignore[arg-type]
-        signed_on_site=body.signed_on_site,  # type: ignore[arg-type]
-        actor=caller.actor,
-        now=now,
-    )
+def status_out(call: Call, mandate: Mandate, response: Response) -> StatusOut:
     tag(response, mandate.version)
-    return StatusOut(id=mandate.id.hex, version=mandate.version, status=mandate.status(now))
+    return StatusOut(id=mandate.id.hex, version=mandate.version, status=mandate.status(call.now))
+
+
+def preconditions(body: MandateIn) -> dict[str, Any]:
+    """The body as the Ledger takes it; what is missing stays missing, for the Ledger to name."""
+    verification, notice = body.identity_verification, body.information_notice
+    return {
+        "mandant": body.mandant.model_dump(),
+        "identity_verification": verification.model_dump() if verification else {},
+        "information_notice_version": (notice and notice.version) or "",
+        "scopes": [scope.model_dump(mode="json") for scope in body.scopes],
+        "valid_until": body.valid_until,
+        "originals": body.originals,
+        "signed_document_sha256": body.signed_document_sha256,
+        "signed_on_site": body.signed_on_site,
+    }
+
+
+@router.post("", status_code=201)
+def sign(body: MandateIn, call: Adviser, response: Response) -> StatusOut:
+    """Refused (422 ``mandate_precondition_missing``) naming the first missing precondition."""
+    in_scope(call, structure_uuid(body.structure_id), "structure")
+    mandate = call.ledger.sign_mandate(
+        structure_code=body.structure_id, **preconditions(body), actor=call.actor, now=call.now
+    )
+    return status_out(call, mandate, response)
 
 
 @router.get("/{mandate_id}")
 def read(
     mandate_id: str,
-    caller: CaseReader,
-    ledger: LedgerDep,
-    now: NowDep,
+    call: CaseReader,
     response: Response,
     purpose: Annotated[Purpose, Query()] = Purpose.CASE_HANDLING,
 ) -> MandateOut:
     """Shows the mandant's identity: the read is recorded in the ledger (audit trail)."""
-    reading_for(caller, purpose)
-    mandate = load(ledger, caller, mandate_id)
+    reading_for(call, purpose)
+    mandate = load(call, mandate_id)
     if mandate.mandant is not None:
-        ledger.record_access(
-            mandate, endpoint=READ_ENDPOINT, purpose=purpose, actor=caller.actor, now=now
+        call.ledger.record_access(
+            mandate, endpoint=READ_ENDPOINT, purpose=purpose, actor=call.actor, now=call.now
         )
-    structure: Structure = ledger.repository.get(mandate.structure_id)
-    tag(response, mandate.version)
+    structure: Structure = call.ledger.repository.get(mandate.structure_id)
     return MandateOut(
-        id=mandate.id.hex,
-        version=mandate.version,
-        status=mandate.status(now),
+        **status_out(call, mandate, response).model_dump(),
         structure_id=structure.code,
         scopes=mandate.scopes,
         valid_until=mandate.valid_until,
@@ -94,26 +84,11 @@ def read(
 def revoke(
     mandate_id: str,
     body: RevocationIn,
-    caller: Adviser,
-    ledger: LedgerDep,
-    now: NowDep,
+    call: Adviser,
     response: Response,
     if_match: IfMatch = None,
 ) -> StatusOut:
     """Effective at once; revoking a revoked mandate records nothing more."""
-    found = load(ledger, caller, mandate_id)
-    mandate = execute(
-        lambda version: ledger.revoke_mandate(
-            found.id,
-            requested_by=body.requested_by,
-            channel=body.channel,
-            reason=body.reason,
-            at=body.at,
-            actor=caller.actor,
-            now=now,
-            expected_version=version,
-        ),
-        if_match,
-    )
-    tag(response, mandate.version)
-    return StatusOut(id=mandate.id.hex, version=mandate.version, status=mandate.status(now))
+    found = load(call, mandate_id)
+    mandate = command(call.ledger.revoke_mandate, found.id, body, call, if_match)
+    return status_out(call, mandate, response)

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
-from api.auth import Caller, Role
-from api.deps import VIEW_TABLES, Dpo, NowDep, Services, ServicesDep, Supervisor, SupervisorOrDpo
+from api.auth import Role
+from api.deps import VIEW_TABLES, Call, Dpo, Services, Supervisor, SupervisorOrDpo
 from api.problems import ApiError
 from domain.structure import structure_uuid
 from projections import audit, quarterly
@@ -30,9 +30,10 @@ EPOCH, FOREVER = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo
 QUARTER = r"^\d{4}-Q[1-4]$"
 
 
-def scoped_structure(caller: Caller, structure_id: str | None) -> str:
+def scoped_structure(call: Call, structure_id: str | None) -> str:
     """The view's id (UUID hex) of the structure asked for, which must be one of the caller's;
     a caller with one structure may leave it out."""
+    caller = call.caller
     if structure_id is None:
         if len(caller.structures) != 1:
             raise ApiError(422, "invalid_input", "structure_id is required", "structure_id")
@@ -85,9 +86,7 @@ def json_array(items: Iterable[dict[str, Any]]) -> Iterator[str]:
 
 @router.get("/v1/dashboards/sla")
 def sla_dashboard(
-    caller: Supervisor,
-    services: ServicesDep,
-    now: NowDep,
+    call: Supervisor,
     structure_id: Annotated[str | None, Query()] = None,
     start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
@@ -95,63 +94,60 @@ def sla_dashboard(
     channel: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
     """Requests received in [from, to) (default: everything to date) with the 72 h rule."""
-    view_id = scoped_structure(caller, structure_id)
-    with services.reading() as tx:
+    view_id = scoped_structure(call, structure_id)
+    with call.services.reading() as tx:
         counts = dashboard(
             tx,
             start=start or EPOCH,
             end=end or FOREVER,
-            now=now,
+            now=call.now,
             structure_id=view_id,
             partner=partner,
             channel=channel,
         )
-    return {"structure_id": structure_id or next(iter(caller.structures)), **counts}
+    return {"structure_id": structure_id or next(iter(call.caller.structures)), **counts}
 
 
 @router.get("/v1/reports/quarterly", response_model=None)
 def quarterly_report(
-    caller: Supervisor,
-    services: ServicesDep,
+    call: Supervisor,
     quarter: Annotated[str, Query(pattern=QUARTER, examples=["2026-Q2"])],
     structure_id: Annotated[str | None, Query()] = None,
     format: Annotated[Format, Query()] = "json",
 ) -> dict[str, Any] | StreamingResponse:
     """Counts only (no personal data): JSON summary, or the detailed counts as CSV."""
-    view_id = scoped_structure(caller, structure_id)
-    code = structure_id or next(iter(caller.structures))
+    view_id = scoped_structure(call, structure_id)
+    code = structure_id or next(iter(call.caller.structures))
     if format == "csv":
         return _stream(
-            services,
+            call.services,
             lambda tx: csv_text(quarterly.csv_lines(tx, quarter, view_id)),
             "text/csv",
             f"quarterly-{code}-{quarter}.csv",
         )
-    with services.reading() as tx:
+    with call.services.reading() as tx:
         report = quarterly.report(tx, view_id, quarter)
     return report | {"structure_id": code}
 
 
 @router.get("/v1/alerts")
 def alerts(
-    caller: SupervisorOrDpo,
-    services: ServicesDep,
+    call: SupervisorOrDpo,
     kind: Annotated[Literal["sla", "cnil", "mandate", "retention"] | None, Query()] = None,
     status: Annotated[Literal["open", "acknowledged"] | None, Query()] = None,
 ) -> list[dict[str, Any]]:
     """DPOs see every alert; supervisors those about their structures' cases and mandates."""
     scope = None
-    if caller.role == Role.SUPERVISOR:
-        scope = sorted(structure_uuid(s).hex for s in caller.structures)
-    with services.reading() as tx:
+    if call.caller.role == Role.SUPERVISOR:
+        scope = sorted(structure_uuid(s).hex for s in call.caller.structures)
+    with call.services.reading() as tx:
         found = listing(tx, kind, status, scope)
     return [a | {"id": a.pop("alert_id")} for a in found]
 
 
 @router.get("/v1/audit/events", response_model=None)
 def audit_events(
-    caller: Dpo,
-    services: ServicesDep,
+    call: Dpo,
     request_id: Annotated[str | None, Query()] = None,
     mandate_id: Annotated[str | None, Query()] = None,
     envelope_id: Annotated[str | None, Query()] = None,
@@ -171,10 +167,13 @@ def audit_events(
     }
     if format == "csv":
         return _stream(
-            services, lambda tx: csv_text(audit.csv_lines(tx, **filters)), "text/csv", "audit.csv"
+            call.services,
+            lambda tx: csv_text(audit.csv_lines(tx, **filters)),
+            "text/csv",
+            "audit.csv",
         )
     return _stream(
-        services,
+        call.services,
         lambda tx: json_array(audit.entries(tx, **filters)),
         "application/json",
         "audit.json",
@@ -182,10 +181,10 @@ def audit_events(
 
 
 @router.get("/v1/audit/integrity")
-def integrity(caller: Dpo, services: ServicesDep) -> dict[str, Any]:
+def integrity(call: Dpo) -> dict[str, Any]:
     """The hash chain as the integrity view last checked it (``ledger verify`` rechecks all)."""
-    status = next(v for v in services.runner.status() if v.view == "integrity")
-    with services.reading() as tx:
+    status = next(v for v in call.services.runner.status() if v.view == "integrity")
+    with call.services.reading() as tx:
         row = tx.one("SELECT position FROM {integrity} WHERE singleton = 1")
     verified = int(row[0]) if row else 0
     return {

@@ -3,24 +3,14 @@ supervisors. Every command is one Ledger call; the caller's token is the events'
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
-from api.concurrency import execute, tag
-from api.deps import (
-    Adviser,
-    CaseReader,
-    IfMatch,
-    LedgerDep,
-    NowDep,
-    Supervisor,
-    in_scope,
-    parse_id,
-    reading_for,
-)
+from api.concurrency import command, tag
+from api.deps import Adviser, Call, CaseReader, IfMatch, Supervisor, in_scope, parse_id, reading_for
 from api.history import history_of
 from api.schemas import (
     ActionIn,
@@ -34,7 +24,6 @@ from api.schemas import (
     ResponseIn,
 )
 from domain.access import Purpose
-from domain.application import Ledger
 from domain.request import Request
 from domain.sla import sla_state
 from domain.structure import Structure, structure_uuid
@@ -53,10 +42,10 @@ def summary(request: Request) -> RequestSummary:
     )
 
 
-def load(ledger: Ledger, caller: Any, request_id: str) -> Request:
+def load(call: Call, request_id: str) -> Request:
     """The request if the caller's structures hold it; 404 otherwise."""
-    request = ledger.get_request(parse_id(request_id, "request"))
-    in_scope(caller, request.structure_id, "request")
+    request = call.ledger.get_request(parse_id(request_id, "request"))
+    in_scope(call, request.structure_id, "request")
     return request
 
 
@@ -66,20 +55,11 @@ def tagged(response: Response, request: Request) -> RequestSummary:
 
 
 @router.post("", status_code=201)
-def open_request(
-    body: RequestIn, caller: Adviser, ledger: LedgerDep, now: NowDep, response: Response
-) -> RequestSummary:
-    in_scope(caller, structure_uuid(body.structure_id), "structure")
-    request = ledger.open_request(
-        structure_code=body.structure_id,
-        channel=body.channel,
-        partner=body.partner,
-        mission=body.mission,
-        theme=body.theme,
-        received_at=body.received_at,
-        user=body.user.model_dump(),
-        actor=caller.actor,
-        now=now,
+def open_request(body: RequestIn, call: Adviser, response: Response) -> RequestSummary:
+    in_scope(call, structure_uuid(body.structure_id), "structure")
+    fields = body.model_dump(exclude={"structure_id"})
+    request = call.ledger.open_request(
+        structure_code=body.structure_id, **fields, actor=call.actor, now=call.now
     )
     return tagged(response, request)
 
@@ -87,24 +67,21 @@ def open_request(
 @router.get("/{request_id}")
 def read(
     request_id: str,
-    caller: CaseReader,
-    ledger: LedgerDep,
-    now: NowDep,
+    call: CaseReader,
     response: Response,
     purpose: Annotated[Purpose, Query()] = Purpose.CASE_HANDLING,
 ) -> RequestOut:
     """Shows the user's identity: the read is recorded in the ledger (audit trail)."""
-    reading_for(caller, purpose)
-    request = load(ledger, caller, request_id)
-    structure: Structure = ledger.repository.get(request.structure_id)
+    reading_for(call, purpose)
+    request = load(call, request_id)
+    structure: Structure = call.ledger.repository.get(request.structure_id)
     if request.user is not None:
-        ledger.record_access(
-            request, endpoint=READ_ENDPOINT, purpose=purpose, actor=caller.actor, now=now
+        call.ledger.record_access(
+            request, endpoint=READ_ENDPOINT, purpose=purpose, actor=call.actor, now=call.now
         )
-    tag(response, request.version)
-    state = sla_state(request.due_at, request.first_response_at, now, structure.calendar)
+    state = sla_state(request.due_at, request.first_response_at, call.now, structure.calendar)
     return RequestOut(
-        **summary(request).model_dump(),
+        **tagged(response, request).model_dump(),
         structure_id=structure.code,
         channel=request.channel,
         partner=request.partner,
@@ -121,56 +98,21 @@ def read(
 
 @router.post("/{request_id}/responses", status_code=201)
 def respond(
-    request_id: str,
-    body: ResponseIn,
-    caller: Adviser,
-    ledger: LedgerDep,
-    now: NowDep,
-    response: Response,
-    if_match: IfMatch = None,
+    request_id: str, body: ResponseIn, call: Adviser, response: Response, if_match: IfMatch = None
 ) -> RequestSummary:
     """The first response stops the SLA clock."""
-    found = load(ledger, caller, request_id)
-    request = execute(
-        lambda version: ledger.respond(
-            found.id,
-            at=body.at,
-            summary=body.summary,
-            actor=caller.actor,
-            now=now,
-            expected_version=version,
-        ),
-        if_match,
-    )
+    request = command(call.ledger.respond, load(call, request_id).id, body, call, if_match)
     return tagged(response, request)
 
 
 @router.post("/{request_id}/actions", status_code=201)
 def act_on_behalf(
-    request_id: str,
-    body: ActionIn,
-    caller: Adviser,
-    ledger: LedgerDep,
-    now: NowDep,
-    response: Response,
-    if_match: IfMatch = None,
+    request_id: str, body: ActionIn, call: Adviser, response: Response, if_match: IfMatch = None
 ) -> RequestSummary:
     """Refused (409) without an active mandate of the structure covering partner and scope."""
-    found = load(ledger, caller, request_id)
-    mandate_id = _mandate_id(body.mandate_id)
-    request = execute(
-        lambda version: ledger.act_on_behalf(
-            found.id,
-            mandate_id=mandate_id,
-            partner=body.partner,
-            scope=body.scope,
-            procedure=body.procedure,
-            at=body.at,
-            actor=caller.actor,
-            now=now,
-            expected_version=version,
-        ),
-        if_match,
+    found, mandate_id = load(call, request_id), _mandate_id(body.mandate_id)
+    request = command(
+        call.ledger.act_on_behalf, found.id, body, call, if_match, mandate_id=mandate_id
     )
     return tagged(response, request)
 
@@ -189,25 +131,11 @@ def _mandate_id(value: str | None) -> UUID | None:
 def escalate(
     request_id: str,
     body: EscalationIn,
-    caller: Adviser,
-    ledger: LedgerDep,
-    now: NowDep,
+    call: Adviser,
     response: Response,
     if_match: IfMatch = None,
 ) -> RequestSummary:
-    found = load(ledger, caller, request_id)
-    request = execute(
-        lambda version: ledger.escalate(
-            found.id,
-            partner=body.partner,
-            reason=body.reason,
-            at=body.at,
-            actor=caller.actor,
-            now=now,
-            expected_version=version,
-        ),
-        if_match,
-    )
+    request = command(call.ledger.escalate, load(call, request_id).id, body, call, if_match)
     return tagged(response, request)
 
 
@@ -215,37 +143,22 @@ def escalate(
 def resolve(
     request_id: str,
     body: ResolutionIn,
-    caller: Adviser,
-    ledger: LedgerDep,
-    now: NowDep,
+    call: Adviser,
     response: Response,
     if_match: IfMatch = None,
 ) -> ResolutionOut:
     """The personal data become due for destruction (``destruction_due_at``)."""
-    found = load(ledger, caller, request_id)
-    request = execute(
-        lambda version: ledger.resolve(
-            found.id,
-            outcome=body.outcome,
-            at=body.at,
-            actor=caller.actor,
-            now=now,
-            expected_version=version,
-        ),
-        if_match,
+    request = command(call.ledger.resolve, load(call, request_id).id, body, call, if_match)
+    return ResolutionOut(
+        **tagged(response, request).model_dump(), destruction_due_at=request.data_due_at
     )
-    tag(response, request.version)
-    return ResolutionOut(**summary(request).model_dump(), destruction_due_at=request.data_due_at)
 
 
 @router.get("/{request_id}/history")
 def history(
     request_id: str,
-    caller: Supervisor,
-    ledger: LedgerDep,
-    now: NowDep,
+    call: Supervisor,
     as_of: Annotated[AwareDatetime | None, Query()] = None,
 ) -> History:
     """The events (no personal data) and the state as of ``as_of`` (default: now)."""
-    request = load(ledger, caller, request_id)
-    return history_of(ledger, request, as_of or now)
+    return history_of(call.ledger, load(call, request_id), as_of or call.now)

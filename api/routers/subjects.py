@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import Dpo, LedgerDep
+from api.deps import Dpo
 from api.schemas import Person
 from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
@@ -21,7 +21,8 @@ router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 
 
 @router.post("/search")
-def search(body: Person, caller: Dpo, ledger: LedgerDep) -> list[dict[str, Any]]:
+def search(body: Person, call: Dpo) -> list[dict[str, Any]]:
+    ledger = call.ledger
     subject = normalized_identity(validate_person(body.model_dump(), "body"))
     found = []
     for envelope_id in ledger.keys.envelopes_of(subject):
