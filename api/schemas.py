@@ -140,6 +140,13 @@ class ResponseIn(In):
     at: AwareDatetime
     summary: Text
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"at": "2026-11-24T10:00:00+01:00", "summary": "documents listed"}]
+        },
+    )
+
 
 class ActionIn(In):
     mandate_id: Id | None = None
@@ -148,16 +155,45 @@ class ActionIn(In):
     procedure: Code
     at: AwareDatetime
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "mandate_id": "5b1c0b7e4c1a4e1f9d0c2f3a4b5c6d7e",
+                    "partner": "caf",
+                    "scope": "act_on_behalf",
+                    "procedure": "rsa_renewal",
+                    "at": "2026-11-24T10:00:00+01:00",
+                }
+            ]
+        },
+    )
+
 
 class EscalationIn(In):
     partner: Code
     reason: Text
     at: AwareDatetime
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"partner": "caf", "reason": "file blocked", "at": "2026-11-24T10:00:00+01:00"}
+            ]
+        },
+    )
+
 
 class ResolutionIn(In):
     outcome: Outcome
     at: AwareDatetime
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"outcome": "solved", "at": "2026-11-25T10:00:00+01:00"}]},
+    )
 
 
 class ResolutionOut(RequestSummary):
@@ -205,6 +241,28 @@ class MandateIn(In):
     signed_document_sha256: Annotated[str, StringConstraints(max_length=64)] | None = None
     signed_on_site: bool | None = None
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "structure_id": "montauban",
+                    "mandant": {"first_name": "Jeanne", "last_name": "Martin"},
+                    "identity_verification": {
+                        "document_type": "id_card",
+                        "verified_at": "2026-11-23T10:00:00+01:00",
+                    },
+                    "information_notice": {"version": "2026-01"},
+                    "scopes": [{"partner": "caf", "kinds": ["act_on_behalf"]}],
+                    "valid_until": "2027-05-23T10:00:00+01:00",
+                    "originals": 2,
+                    "signed_document_sha256": "a" * 64,
+                    "signed_on_site": True,
+                }
+            ]
+        },
+    )
+
 
 class MandateOut(BaseModel):
     id: str
@@ -224,6 +282,20 @@ class RevocationIn(In):
     requested_by: Text
     channel: RevocationChannel
     reason: Text
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "at": "2026-11-25T10:00:00+01:00",
+                    "requested_by": "mandant",
+                    "channel": "counter",
+                    "reason": "no longer needed",
+                }
+            ]
+        },
+    )
 
 
 class StatusOut(BaseModel):
@@ -245,6 +317,26 @@ class BreachIn(In):
     measures: Text
     contact: Text
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "aware_at": "2026-11-23T10:00:00+01:00",
+                    "description": "a laptop with case files was stolen",
+                    "nature": ["confidentiality"],
+                    "data_categories": ["identity"],
+                    "subject_categories": ["users"],
+                    "approx_subjects": 40,
+                    "approx_records": 120,
+                    "likely_consequences": "identity theft",
+                    "measures": "remote wipe",
+                    "contact": "dpo@example.org",
+                }
+            ]
+        },
+    )
+
 
 class BreachOut(BaseModel):
     id: str
@@ -258,6 +350,13 @@ class RiskIn(In):
     level: RiskLevel
     rationale: Text
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"level": "high", "rationale": "identity documents exposed"}]
+        },
+    )
+
 
 class NotificationIn(In):
     phase: Literal["initial", "complementary"]
@@ -265,10 +364,30 @@ class NotificationIn(In):
     reference: Label
     late_reason: Text | None = None
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "phase": "initial",
+                    "at": "2026-11-24T10:00:00+01:00",
+                    "reference": "CNIL-2026-0042",
+                }
+            ]
+        },
+    )
+
 
 class DestructionIn(In):
     reason: DestructionReason
     at: AwareDatetime | None = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "procedure_resolved", "at": "2026-11-26T10:00:00+01:00"}]
+        },
+    )
 
 
 class DestructionOut(BaseModel):
