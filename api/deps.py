@@ -100,6 +100,8 @@ Admin = Annotated[Call, allowed(Role.ADMIN)]
 AnyRole = Annotated[Call, allowed(*Role)]
 SupervisorOrDpo = Annotated[Call, allowed(Role.SUPERVISOR, Role.DPO)]
 CaseReader = Annotated[Call, allowed(*CASE_WORK, Role.DPO)]
+
+
 async def _services(request: Request) -> Services:
     return services(request)
 

@@ -26,6 +26,7 @@ COLUMNS = (
     "envelope_id",
     "purpose",
     "legal_basis",
+    "endpoint",
     "chain_hash",
 )
 INSERT = (
@@ -36,12 +37,12 @@ KINDS = {"Request": "request_id", "Mandate": "mandate_id", "Breach": "breach_id"
 
 audit = Projection(
     name="audit_trail",
-    version=1,
+    version=2,
     tables={
         "audit_trail": "position BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, "
         "role TEXT NOT NULL, action TEXT NOT NULL, structure_id TEXT, request_id TEXT, "
         "mandate_id TEXT, breach_id TEXT, envelope_id TEXT, purpose TEXT, legal_basis TEXT, "
-        "chain_hash TEXT NOT NULL",
+        "endpoint TEXT, chain_hash TEXT NOT NULL",
         "audit_owners": "aggregate_id TEXT PRIMARY KEY, structure_id TEXT, envelope_id TEXT",
     },
     indexes={"audit_trail": ["request_id", "mandate_id", "envelope_id", "actor, at", "at"]},
@@ -64,6 +65,7 @@ def _row(
         "envelope_id": envelope,
         "purpose": getattr(event, "purpose", None),
         "legal_basis": getattr(event, "legal_basis", None),
+        "endpoint": getattr(event, "endpoint", None),
         "chain_hash": chain_hash,
     }
     if kind in KINDS:

@@ -68,18 +68,27 @@ class ProjectionRunner:
     # Schema ---------------------------------------------------------------------------------
 
     def migrate(self) -> None:
-        """Creates the tracking table and every view that does not exist yet (at position 0)."""
+        """Creates the tracking table and every view that does not exist yet (at position 0),
+        then rebuilds each view whose definition changed (its stored version differs)."""
+        outdated = []
         with self.db.transaction() as tx:
             tx.run(TRACKING_DDL)
             for projection in self.projections.values():
-                if tx.one(
-                    "SELECT 1 FROM projection_tracking WHERE view = :v", {"v": projection.name}
-                ):
+                row = tx.one(
+                    "SELECT version FROM projection_tracking WHERE view = :v",
+                    {"v": projection.name},
+                )
+                if row is not None:
+                    if int(row[0]) != projection.version:
+                        outdated.append(projection.name)
                     continue
                 names = {t: t for t in projection.tables}
                 for statement in projection.create_statements(names, secrets.token_hex(3)):
                     tx.run(statement)
                 self._set_tracking(tx, projection.name, 0, projection.version)
+        for name in outdated:
+            log.info("projection_outdated", view=name, action="rebuild")
+            self.rebuild(name)
 
     @staticmethod
     def _set_tracking(tx: Tx, view: str, position: int, version: int) -> None:

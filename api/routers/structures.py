@@ -43,7 +43,8 @@ def register(body: StructureIn, call: Admin, response: Response) -> StructureOut
 
 
 @router.get("/{structure_id}")
-def read(structure_id: str, call: AnyRole) -> StructureOut:
+def read(structure_id: str, call: AnyRole, response: Response) -> StructureOut:
     structure = call.ledger.get_structure(structure_id)
     in_scope(call, structure.id, "structure")
+    tag(response, structure.version)
     return structure_out(structure, call.now)

@@ -1,8 +1,9 @@
 """GDPR 15 access requests: a DPO finds every live envelope of one person, across structures.
 
 The identity goes in the body (never in a URL or a log line) and is compared as a keyed hash;
-the answer lists envelopes and their cases, not the data, which the DPO then reads case by case
-(each read recorded with the purpose ``subject_access_request``)."""
+the answer lists envelopes and their cases, not the data, which the DPO then reads case by case.
+That a person has a case somewhere is itself personal data: each envelope found is recorded as
+read (purpose ``subject_access_request``), like each case read afterwards."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from fastapi import APIRouter
 
 from api.deps import Dpo
 from api.schemas import Person
+from domain.access import Purpose
 from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
 from domain.request import Request
 from domain.structure import Structure
 
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
+ENDPOINT = "POST /v1/subjects/search"
 
 
 @router.post("/search")
@@ -31,6 +34,13 @@ def search(body: Person, call: Dpo) -> list[dict[str, Any]]:
         if not isinstance(owner, Request | Mandate):
             continue
         structure: Structure = ledger.repository.get(owner.structure_id)
+        ledger.record_access(
+            owner,
+            endpoint=ENDPOINT,
+            purpose=Purpose.SUBJECT_ACCESS_REQUEST,
+            actor=call.actor,
+            now=call.now,
+        )
         found.append(
             {
                 "envelope_id": envelope_id.hex,

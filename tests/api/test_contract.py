@@ -82,6 +82,7 @@ def test_reading_a_request_shows_the_user_and_records_the_access(api: Api) -> No
     assert reads[0]["actor"] == "adviser-ana"
     assert reads[0]["purpose"] == "case_handling"
     assert reads[0]["legal_basis"] == "gdpr-6-1-e"
+    assert reads[0]["endpoint"] == "GET /v1/requests/{id}"
     assert reads[0]["envelope_id"] == body["envelope_id"].replace("-", "")
 
 
@@ -509,6 +510,7 @@ def test_a_dpo_finds_a_persons_envelopes_and_reads_them_for_an_access_request(ap
     api.catch_up()
     trail = api.call("GET", "/v1/audit/events", "dpo", params={"request_id": request["id"]})
     reads = [e for e in trail.json() if e["action"] == "DataAccess.PersonalDataRead"]
-    assert [(r["actor"], r["purpose"], r["legal_basis"]) for r in reads] == [
-        ("dpo-lea", "subject_access_request", "gdpr-15")
+    assert [(r["endpoint"], r["actor"], r["purpose"], r["legal_basis"]) for r in reads] == [
+        ("POST /v1/subjects/search", "dpo-lea", "subject_access_request", "gdpr-15"),
+        ("GET /v1/requests/{id}", "dpo-lea", "subject_access_request", "gdpr-15"),
     ]

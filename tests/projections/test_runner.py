@@ -138,3 +138,20 @@ def test_a_rebuild_that_meets_a_poison_event_keeps_the_old_view(
         runner.rebuild("sla")
     assert view_rows(runner, ("sla",)) == before
     assert [s.status for s in runner.status() if s.view == "sla"] == ["ok"]
+
+
+def test_migrate_rebuilds_a_view_whose_definition_changed(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    given_a_busy_day(ledger, structure)
+    runner.run_until_idle()
+    current = view_rows(runner)
+    with runner.db.transaction() as tx:  # as if the deployed code were one version behind
+        tx.run("UPDATE projection_tracking SET version = 0 WHERE view = 'sla'")
+        tx.run("DELETE FROM sla")
+    runner.migrate()
+    assert view_rows(runner) == current
+    with runner.db.reading() as tx:
+        assert tx.one("SELECT version FROM projection_tracking WHERE view = 'sla'") == (
+            sla.version,
+        )
