@@ -2,7 +2,8 @@
 
 Not a test. ``python -m bench.api [--n 3000] [--clients 16] [--workers 2] [--backends ...]``
 starts ``ledger serve`` as a real server process on a fresh store, then drives it from one
-asyncio process with ``--clients`` concurrent HTTP clients (keep-alive): first ``--n``
+asyncio process with ``--clients`` concurrent HTTP clients (keep-alive): the framework's floor
+(``GET /v1/health``, then an authenticated ``GET /v1/structures/{id}``), then ``--n``
 ``POST /v1/requests`` (open: key, sealed event, chain), then one ``POST .../responses`` per
 request opened (load, unseal, sealed event). It reports commands/s and p50/p99 latency per
 phase, next to the bare one-save-per-command rate measured just before on the same backend.
@@ -96,16 +97,22 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
-        if self.reader is None or self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         payload = json.dumps(body).encode()
-        self.writer.write(
-            (
-                f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.head}"
-                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
-            ).encode()
+        return await self.send(
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.head}"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode()
             + payload
         )
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        return await self.send(
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.head}\r\n".encode()
+        )
+
+    async def send(self, request: bytes) -> tuple[int, bytes]:
+        if self.reader is None or self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(request)
         status_line = await self.reader.readline()
         length = 0
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
@@ -177,7 +184,15 @@ async def run_phases(url: str, token: str, clients: int, n: int) -> dict[str, An
         status, _ = await connection.post(f"/v1/requests/{ids[i]}/responses", answer)
         return status
 
+    async def health(connection: Connection, _: int) -> int:
+        return (await connection.get("/v1/health"))[0]
+
+    async def structure(connection: Connection, _: int) -> int:
+        return (await connection.get("/v1/structures/bench"))[0]
+
     return {
+        "floor GET /v1/health": await drive(url, token, clients, n, health),
+        "floor GET /v1/structures/{id}": await drive(url, token, clients, n, structure),
         "POST /v1/requests": await drive(url, token, clients, n, open_one),
         "POST /v1/requests/{id}/responses": await drive(url, token, clients, n, respond),
     }
