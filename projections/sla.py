@@ -310,3 +310,48 @@ def _as_dict(counts: Counts) -> dict[str, Any]:
         "open_overdue": counts.open_overdue,
         "on_time_rate": counts.on_time_rate,
     }
+
+
+WORKLIST = (
+    "request_id",
+    "partner",
+    "channel",
+    "mission",
+    "theme",
+    "received_at",
+    "due_at",
+    "first_response_at",
+    "resolved_at",
+    "status",
+    "sla_state",
+)
+
+
+def worklist(
+    tx: Tx,
+    structure_id: str,
+    now: datetime,
+    *,
+    status: str | None = None,
+    sla_state: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """A structure's requests, the most urgent first (earliest deadline, then oldest), with their
+    SLA state at ``now``; no personal data."""
+    clauses = ["structure_id = :s"] + (["status = :status"] if status else [])
+    outer = "WHERE sla_state = :sla_state" if sla_state else ""
+    rows = tx.all(
+        f"SELECT * FROM (SELECT {', '.join(WORKLIST[:-1])}, {STATE_SQL} AS sla_state, "
+        f"COALESCE(due_at, received_at) AS urgency FROM {{sla}} WHERE {' AND '.join(clauses)}) "
+        f"AS w {outer} ORDER BY urgency, request_id LIMIT :limit OFFSET :offset",
+        {
+            "s": structure_id,
+            "now": iso(now),
+            "status": status,
+            "sla_state": sla_state,
+            "limit": limit,
+            "offset": offset,
+        },
+    )
+    return [dict(zip(WORKLIST, row[:-1], strict=True)) for row in rows]

@@ -16,8 +16,9 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from api.auth import Role
-from api.deps import VIEW_TABLES, Call, Dpo, Services, Supervisor, SupervisorOrDpo
+from api.deps import VIEW_TABLES, Dpo, Services, Supervisor, SupervisorOrDpo
 from api.problems import ApiError
+from api.scoping import scoped_structure
 from domain.structure import structure_uuid
 from projections import audit, quarterly
 from projections.alerts import listing
@@ -28,19 +29,6 @@ router = APIRouter(tags=["oversight"])
 Format = Literal["json", "csv"]
 EPOCH, FOREVER = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)
 QUARTER = r"^\d{4}-Q[1-4]$"
-
-
-def scoped_structure(call: Call, structure_id: str | None) -> str:
-    """The view's id (UUID hex) of the structure asked for, which must be one of the caller's;
-    a caller with one structure may leave it out."""
-    caller = call.caller
-    if structure_id is None:
-        if len(caller.structures) != 1:
-            raise ApiError(422, "invalid_input", "structure_id is required", "structure_id")
-        (structure_id,) = caller.structures
-    if structure_id not in caller.structures:
-        raise ApiError(404, "not_found", "no such structure")
-    return structure_uuid(structure_id).hex
 
 
 def _view_id(value: str | None, field: str) -> str | None:

@@ -3,7 +3,7 @@ supervisors. Every command is one Ledger call; the caller's token is the events'
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
@@ -23,10 +23,12 @@ from api.schemas import (
     ResolutionOut,
     ResponseIn,
 )
+from api.scoping import scoped_structure
 from domain.access import Purpose
 from domain.request import Request
-from domain.sla import sla_state
+from domain.sla import SlaState, sla_state
 from domain.structure import Structure, structure_uuid
+from projections import sla as sla_view
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 READ_ENDPOINT = "GET /v1/requests/{id}"
@@ -62,6 +64,25 @@ def open_request(body: RequestIn, call: Adviser, response: Response) -> RequestS
         structure_code=body.structure_id, **fields, actor=call.actor, now=call.now
     )
     return tagged(response, request)
+
+
+@router.get("")
+def worklist(
+    call: Adviser,
+    structure_id: Annotated[str | None, Query()] = None,
+    status: Annotated[Literal["open", "answered", "resolved"] | None, Query()] = None,
+    sla_state: Annotated[SlaState | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[dict[str, Any]]:
+    """The structure's requests, most urgent first, from the ``sla`` view (no personal data;
+    open one to see its user). A caller with one structure may leave ``structure_id`` out."""
+    view_id = scoped_structure(call, structure_id)
+    with call.services.reading() as tx:
+        found = sla_view.worklist(
+            tx, view_id, call.now, status=status, sla_state=sla_state, limit=limit, offset=offset
+        )
+    return [row | {"id": row.pop("request_id")} for row in found]
 
 
 @router.get("/{request_id}")

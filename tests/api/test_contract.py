@@ -66,6 +66,31 @@ def test_a_counter_request_has_no_deadline(api: Api) -> None:
     assert api.open_request(channel="counter")["due_at"] is None
 
 
+def test_the_worklist_lists_the_structures_requests_most_urgent_first(api: Api) -> None:
+    counter = api.open_request(channel="counter")
+    api.clock.advance(hours=1)
+    later, first = api.open_request(), api.open_request(received_at=NOW.isoformat())
+    api.open_request(structure=OTHER)
+    api.call(
+        "POST",
+        f"/v1/requests/{later['id']}/responses",
+        "adviser",
+        json={"at": api.clock.now.isoformat(), "summary": "done"},
+    )
+    api.catch_up()
+    listed = api.call("GET", "/v1/requests", "adviser")
+    assert listed.status_code == 200
+    assert [r["id"] for r in listed.json()] == [counter["id"], first["id"], later["id"]]
+    assert [r["sla_state"] for r in listed.json()] == [None, "on_time", "met"]
+    assert "Jeanne" not in listed.text
+    met = api.call("GET", "/v1/requests", "adviser", params={"sla_state": "met"}).json()
+    assert [r["id"] for r in met] == [later["id"]]
+    page = api.call("GET", "/v1/requests", "adviser", params={"limit": 1, "offset": 1}).json()
+    assert [r["id"] for r in page] == [first["id"]]
+    foreign = api.call("GET", "/v1/requests", "adviser", params={"structure_id": OTHER})
+    problem(foreign, 404, "not_found")
+
+
 def test_reading_a_request_shows_the_user_and_records_the_access(api: Api) -> None:
     created = api.open_request()
     response = api.call("GET", f"/v1/requests/{created['id']}", "adviser")

@@ -100,6 +100,7 @@ ENDPOINTS = [
             "user": USER,
         },
     ),
+    Endpoint("GET", lambda a: "/v1/requests", CASE_WORK, True, params={"structure_id": HOME}),
     Endpoint("GET", lambda a: f"/v1/requests/{fresh_request(a)}", CASE_WORK, True),
     Endpoint(
         "POST",
