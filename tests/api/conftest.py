@@ -87,6 +87,16 @@ class Api:
         created: dict[str, Any] = response.json()
         return created
 
+    def respond(self, request_id: str, summary: str = "done", **headers: str) -> Any:
+        """An adviser answers the request now (``POST .../responses``)."""
+        return self.call(
+            "POST",
+            f"/v1/requests/{request_id}/responses",
+            "adviser",
+            json={"at": self.clock.now.isoformat(), "summary": summary},
+            headers=headers,
+        )
+
     def sign_mandate(self, structure: str = HOME, **overrides: Any) -> dict[str, Any]:
         response = self.call(
             "POST",

@@ -131,13 +131,7 @@ def test_a_missing_mandate_precondition_changes_nothing(api: Api) -> None:
 
 
 def respond(api: Api, request_id: str, **headers: str) -> Any:
-    return api.call(
-        "POST",
-        f"/v1/requests/{request_id}/responses",
-        "adviser",
-        json={"at": api.clock.now.isoformat(), "summary": "s"},
-        headers=headers,
-    )
+    return api.respond(request_id, **headers)
 
 
 def test_commands_answer_the_new_etag_and_a_stale_if_match_is_412(api: Api) -> None:

@@ -71,12 +71,7 @@ def test_the_worklist_lists_the_structures_requests_most_urgent_first(api: Api) 
     api.clock.advance(hours=1)
     later, first = api.open_request(), api.open_request(received_at=NOW.isoformat())
     api.open_request(structure=OTHER)
-    api.call(
-        "POST",
-        f"/v1/requests/{later['id']}/responses",
-        "adviser",
-        json={"at": api.clock.now.isoformat(), "summary": "done"},
-    )
+    api.respond(later["id"], "done")
     api.catch_up()
     listed = api.call("GET", "/v1/requests", "adviser")
     assert listed.status_code == 200
@@ -230,12 +225,7 @@ def test_history_lists_events_without_personal_data_and_the_state_as_of(api: Api
     created = api.open_request()
     opened_at = api.clock.now
     api.clock.advance(hours=1)
-    api.call(
-        "POST",
-        f"/v1/requests/{created['id']}/responses",
-        "adviser",
-        json={"at": api.clock.now.isoformat(), "summary": "secret summary about Jeanne"},
-    )
+    api.respond(created["id"], "secret summary about Jeanne")
     full = api.call("GET", f"/v1/requests/{created['id']}/history", "supervisor")
     assert full.status_code == 200
     events = full.json()["events"]
