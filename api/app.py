@@ -20,6 +20,7 @@ from api.auth import TokenStore
 from api.deps import Services, ServicesDep
 from api.middleware import AccessLog, BodyLimit
 from api.routers import (
+    alerts,
     breaches,
     envelopes,
     mandates,
@@ -86,7 +87,16 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (structures, requests, mandates, breaches, envelopes, subjects, oversight):
+    for module in (
+        structures,
+        requests,
+        mandates,
+        breaches,
+        envelopes,
+        subjects,
+        alerts,
+        oversight,
+    ):
         app.include_router(module.router)
 
     @app.get("/v1/health", tags=["health"])

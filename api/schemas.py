@@ -341,9 +341,14 @@ class BreachIn(In):
 class BreachOut(BaseModel):
     id: str
     version: int
+    aware_at: AwareDatetime
     cnil_deadline: AwareDatetime
     risk_level: str | None = None
     notification_required: bool
+    notifications: list[dict[str, Any]]
+    subjects_informed_at: AwareDatetime | None
+    subjects_exemption: str | None
+    closed_at: AwareDatetime | None
 
 
 class RiskIn(In):
@@ -393,3 +398,37 @@ class DestructionIn(In):
 class DestructionOut(BaseModel):
     envelope_id: str
     destroyed_at: AwareDatetime
+
+
+class TimetableIn(In):
+    timetable: Annotated[list[Slot], Field(max_length=50)]
+    effective_from: AwareDatetime
+
+
+class AssignmentIn(In):
+    adviser: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class PartnerAnswerIn(In):
+    partner: Code
+    summary: Text
+    at: AwareDatetime
+
+
+class ReopeningIn(In):
+    reason: Text
+    at: AwareDatetime
+
+
+class SubjectInformationIn(In):
+    at: AwareDatetime
+    channel: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class SubjectExemptionIn(In):
+    ground: Literal["unintelligible", "risk_removed", "disproportionate_effort"]
+    rationale: Text
+
+
+class ClosureIn(In):
+    at: AwareDatetime

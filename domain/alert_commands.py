@@ -46,8 +46,17 @@ class AlertCommands(LedgerBase):
     def get_alert(self, alert_id: UUID) -> Alert:
         return self._load(Alert, alert_id)
 
-    def acknowledge_alert(self, alert_id: UUID, *, actor: Actor, now: datetime) -> Alert:
+    def acknowledge_alert(
+        self,
+        alert_id: UUID,
+        *,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Alert:
         try:
-            return self._update(Alert, alert_id, lambda a: a.acknowledge(actor=actor, now=now))
+            return self._update(
+                Alert, alert_id, lambda a: a.acknowledge(actor=actor, now=now), expected_version
+            )
         except NotFound:
             raise NotFound("no such alert") from None

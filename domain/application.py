@@ -62,12 +62,14 @@ class Ledger(MandateCommands, BreachCommands, AlertCommands):
         *,
         actor: Actor,
         now: datetime,
+        expected_version: int | None = None,
     ) -> Structure:
         """Announced in advance (Art. 4.2): it takes effect now or later, never in the past."""
         return self._update(
             Structure,
             self.get_structure(code).id,
             lambda s: s.change_timetable(timetable, effective_from, actor, now),
+            expected_version,
         )
 
     def destroy_envelope(

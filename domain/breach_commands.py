@@ -62,19 +62,49 @@ class BreachCommands(LedgerBase):
         )
 
     def inform_breach_subjects(
-        self, breach_id: UUID, *, at: datetime, channel: str, actor: Actor, now: datetime
+        self,
+        breach_id: UUID,
+        *,
+        at: datetime,
+        channel: str,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
     ) -> Breach:
         return self._update(
-            Breach, breach_id, lambda b: b.inform_subjects(at, channel, actor=actor, now=now)
+            Breach,
+            breach_id,
+            lambda b: b.inform_subjects(at, channel, actor=actor, now=now),
+            expected_version,
         )
 
     def exempt_breach_subjects(
-        self, breach_id: UUID, *, ground: str, rationale: str, actor: Actor, now: datetime
+        self,
+        breach_id: UUID,
+        *,
+        ground: str,
+        rationale: str,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
     ) -> Breach:
         parsed = parse_enum(ExemptionGround, ground, "ground")
         return self._update(
-            Breach, breach_id, lambda b: b.exempt_subjects(parsed, rationale, actor=actor, now=now)
+            Breach,
+            breach_id,
+            lambda b: b.exempt_subjects(parsed, rationale, actor=actor, now=now),
+            expected_version,
         )
 
-    def close_breach(self, breach_id: UUID, *, at: datetime, actor: Actor, now: datetime) -> Breach:
-        return self._update(Breach, breach_id, lambda b: b.close(at, actor=actor, now=now))
+    def close_breach(
+        self,
+        breach_id: UUID,
+        *,
+        at: datetime,
+        actor: Actor,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Breach:
+        return self._update(
+            Breach, breach_id, lambda b: b.close(at, actor=actor, now=now), expected_version
+        )

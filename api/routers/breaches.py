@@ -8,7 +8,15 @@ from fastapi import APIRouter, Query, Response
 
 from api.concurrency import command, tag
 from api.deps import Dpo, IfMatch, parse_id
-from api.schemas import BreachIn, BreachOut, NotificationIn, RiskIn
+from api.schemas import (
+    BreachIn,
+    BreachOut,
+    ClosureIn,
+    NotificationIn,
+    RiskIn,
+    SubjectExemptionIn,
+    SubjectInformationIn,
+)
 from domain.breach import Breach
 from projections.breaches import register
 
@@ -21,9 +29,14 @@ def breach_out(breach: Breach, response: Response) -> BreachOut:
     return BreachOut(
         id=breach.id.hex,
         version=breach.version,
+        aware_at=breach.aware_at,
         cnil_deadline=breach.cnil_deadline,
         risk_level=breach.risk_level,
         notification_required=breach.notification_required,
+        notifications=breach.notifications,
+        subjects_informed_at=breach.subjects_informed_at,
+        subjects_exemption=breach.subjects_exemption,
+        closed_at=breach.closed_at,
     )
 
 
@@ -58,6 +71,49 @@ def notify(
     """A late initial notification without ``late_reason`` is 422 ``late_reason_required``."""
     found = call.ledger.get_breach(parse_id(breach_id, "breach"))
     breach = command(call.ledger.notify_cnil, found.id, body, call, if_match)
+    return breach_out(breach, response)
+
+
+@router.get("/{breach_id}")
+def read(breach_id: str, call: Dpo, response: Response) -> BreachOut:
+    return breach_out(call.ledger.get_breach(parse_id(breach_id, "breach")), response)
+
+
+@router.post("/{breach_id}/subject-information")
+def inform_subjects(
+    breach_id: str,
+    body: SubjectInformationIn,
+    call: Dpo,
+    response: Response,
+    if_match: IfMatch = None,
+) -> BreachOut:
+    """GDPR 34: the people concerned were told (when, by which channel)."""
+    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
+    breach = command(call.ledger.inform_breach_subjects, found.id, body, call, if_match)
+    return breach_out(breach, response)
+
+
+@router.post("/{breach_id}/subject-exemption")
+def exempt_subjects(
+    breach_id: str,
+    body: SubjectExemptionIn,
+    call: Dpo,
+    response: Response,
+    if_match: IfMatch = None,
+) -> BreachOut:
+    """GDPR 34(3): why the people concerned are not told individually."""
+    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
+    breach = command(call.ledger.exempt_breach_subjects, found.id, body, call, if_match)
+    return breach_out(breach, response)
+
+
+@router.post("/{breach_id}/closure")
+def close(
+    breach_id: str, body: ClosureIn, call: Dpo, response: Response, if_match: IfMatch = None
+) -> BreachOut:
+    """Refused (409) while the risk is unassessed, a due notification or information missing."""
+    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
+    breach = command(call.ledger.close_breach, found.id, body, call, if_match)
     return breach_out(breach, response)
 
 

@@ -1,4 +1,4 @@
-"""What supervisors and DPOs read from the views: SLA dashboard, quarterly report, alerts,
+"""What supervisors and DPOs read from the views: SLA dashboard, quarterly report,
 audit trail and integrity. Exports stream page by page, on a connection of their own."""
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
-from api.auth import Role
-from api.deps import VIEW_TABLES, Dpo, Services, Supervisor, SupervisorOrDpo
+from api.deps import (
+    VIEW_TABLES,
+    Dpo,
+    Services,
+    Supervisor,
+)
 from api.problems import ApiError
 from api.scoping import scoped_structure
-from domain.structure import structure_uuid
 from projections import audit, quarterly
-from projections.alerts import listing
 from projections.db import Tx
 from projections.sla import dashboard
 
@@ -116,21 +118,6 @@ def quarterly_report(
     with call.services.reading() as tx:
         report = quarterly.report(tx, view_id, quarter)
     return report | {"structure_id": code}
-
-
-@router.get("/v1/alerts")
-def alerts(
-    call: SupervisorOrDpo,
-    kind: Annotated[Literal["sla", "cnil", "mandate", "retention"] | None, Query()] = None,
-    status: Annotated[Literal["open", "acknowledged"] | None, Query()] = None,
-) -> list[dict[str, Any]]:
-    """DPOs see every alert; supervisors those about their structures' cases and mandates."""
-    scope = None
-    if call.caller.role == Role.SUPERVISOR:
-        scope = sorted(structure_uuid(s).hex for s in call.caller.structures)
-    with call.services.reading() as tx:
-        found = listing(tx, kind, status, scope)
-    return [a | {"id": a.pop("alert_id")} for a in found]
 
 
 @router.get("/v1/audit/events", response_model=None)

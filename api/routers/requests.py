@@ -14,8 +14,11 @@ from api.deps import Adviser, Call, CaseReader, IfMatch, Supervisor, in_scope, p
 from api.history import history_of
 from api.schemas import (
     ActionIn,
+    AssignmentIn,
     EscalationIn,
     History,
+    PartnerAnswerIn,
+    ReopeningIn,
     RequestIn,
     RequestOut,
     RequestSummary,
@@ -173,6 +176,45 @@ def resolve(
     return ResolutionOut(
         **tagged(response, request).model_dump(), destruction_due_at=request.data_due_at
     )
+
+
+@router.post("/{request_id}/assignment")
+def assign(
+    request_id: str,
+    body: AssignmentIn,
+    call: Adviser,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestSummary:
+    """Names the adviser in charge (a token name, not a person's identity)."""
+    request = command(call.ledger.assign_adviser, load(call, request_id).id, body, call, if_match)
+    return tagged(response, request)
+
+
+@router.post("/{request_id}/partner-answers", status_code=201)
+def record_partner_answer(
+    request_id: str,
+    body: PartnerAnswerIn,
+    call: Adviser,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestSummary:
+    found = load(call, request_id)
+    request = command(call.ledger.record_partner_answer, found.id, body, call, if_match)
+    return tagged(response, request)
+
+
+@router.post("/{request_id}/reopening")
+def reopen(
+    request_id: str,
+    body: ReopeningIn,
+    call: Adviser,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestSummary:
+    """A resolved request opens again (its data are kept again from now)."""
+    request = command(call.ledger.reopen, load(call, request_id).id, body, call, if_match)
+    return tagged(response, request)
 
 
 @router.get("/{request_id}/history")

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from fastapi import APIRouter, Response
 
-from api.concurrency import tag
-from api.deps import Admin, AnyRole, in_scope
-from api.schemas import Conformity, StructureIn, StructureOut
+from api.concurrency import execute, tag
+from api.deps import Admin, AnyRole, IfMatch, in_scope
+from api.schemas import Conformity, StructureIn, StructureOut, TimetableIn
 from domain.structure import Structure
 
 router = APIRouter(prefix="/v1/structures", tags=["structures"])
@@ -48,3 +48,27 @@ def read(structure_id: str, call: AnyRole, response: Response) -> StructureOut:
     in_scope(call, structure.id, "structure")
     tag(response, structure.version)
     return structure_out(structure, call.now)
+
+
+@router.put("/{structure_id}/timetable")
+def change_timetable(
+    structure_id: str,
+    body: TimetableIn,
+    call: Admin,
+    response: Response,
+    if_match: IfMatch = None,
+) -> StructureOut:
+    """Announced in advance (Art. 4.2): effective now or later, never in the past."""
+    structure = execute(
+        lambda version: call.ledger.change_timetable(
+            structure_id,
+            [slot.model_dump() for slot in body.timetable],
+            body.effective_from,
+            actor=call.actor,
+            now=call.now,
+            expected_version=version,
+        ),
+        if_match,
+    )
+    tag(response, structure.version)
+    return structure_out(structure, max(call.now, body.effective_from))

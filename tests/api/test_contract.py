@@ -529,3 +529,112 @@ def test_a_dpo_finds_a_persons_envelopes_and_reads_them_for_an_access_request(ap
         ("POST /v1/subjects/search", "dpo-lea", "subject_access_request", "gdpr-15"),
         ("GET /v1/requests/{id}", "dpo-lea", "subject_access_request", "gdpr-15"),
     ]
+
+
+# Beyond API.md: the rest of each workflow ------------------------------------------------------
+
+
+def test_a_timetable_change_is_announced_and_takes_effect_later(api: Api) -> None:
+    later = NOW + timedelta(days=7)
+    slots = [{"weekday": d, "opens": "08:00", "closes": "14:00"} for d in range(1, 6)]
+    path = f"/v1/structures/{HOME}/timetable"
+    changed = api.call(
+        "PUT", path, "admin", json={"timetable": slots, "effective_from": later.isoformat()}
+    )
+    assert changed.status_code == 200
+    assert changed.json()["conformity"]["weekly_hours"] == 30.0
+    assert changed.headers["ETag"] == '"2"'
+    past = api.call(
+        "PUT",
+        path,
+        "admin",
+        json={"timetable": slots, "effective_from": (NOW - timedelta(days=1)).isoformat()},
+    )
+    assert past.status_code == 409
+
+
+def test_a_request_is_assigned_answered_by_the_partner_resolved_and_reopened(api: Api) -> None:
+    created = api.open_request()
+    path = f"/v1/requests/{created['id']}"
+    assigned = api.call("POST", f"{path}/assignment", "adviser", json={"adviser": "adviser-bob"})
+    assert assigned.status_code == 200
+    escalation = {"partner": "caf", "reason": "file blocked", "at": NOW.isoformat()}
+    assert api.call("POST", f"{path}/escalations", "adviser", json=escalation).status_code == 201
+    answer = {"partner": "caf", "summary": "rights opened", "at": NOW.isoformat()}
+    assert api.call("POST", f"{path}/partner-answers", "adviser", json=answer).status_code == 201
+    resolution = {"outcome": "solved", "at": NOW.isoformat()}
+    assert api.call("POST", f"{path}/resolution", "adviser", json=resolution).status_code == 200
+    reopened = api.call(
+        "POST", f"{path}/reopening", "adviser", json={"reason": "new letter", "at": NOW.isoformat()}
+    )
+    assert reopened.status_code == 200
+    assert reopened.json()["status"] != "resolved"
+    history = api.call("GET", f"{path}/history", "supervisor").json()
+    assert [e["type"] for e in history["events"]] == [
+        "Request.Opened",
+        "Request.AdviserAssigned",
+        "Request.Escalated",
+        "Request.PartnerAnswered",
+        "Request.Resolved",
+        "Request.Reopened",
+    ]
+
+
+def test_a_breach_is_followed_through_to_its_closure(api: Api) -> None:
+    declared = api.declare_breach()
+    path = f"/v1/breaches/{declared['id']}"
+    problem(
+        api.call("POST", f"{path}/closure", "dpo", json={"at": NOW.isoformat()}),
+        409,
+        "risk_not_assessed",
+    )
+    api.call("POST", f"{path}/risk-assessment", "dpo", json={"level": "high", "rationale": "ids"})
+    notification = {"phase": "initial", "at": NOW.isoformat(), "reference": "CNIL-3"}
+    api.call("POST", f"{path}/cnil-notifications", "dpo", json=notification)
+    informed = api.call(
+        "POST",
+        f"{path}/subject-information",
+        "dpo",
+        json={"at": NOW.isoformat(), "channel": "letter"},
+    )
+    assert informed.json()["subjects_informed_at"] is not None
+    closed = api.call("POST", f"{path}/closure", "dpo", json={"at": NOW.isoformat()})
+    assert closed.status_code == 200
+    read = api.call("GET", path, "dpo").json()
+    assert read["closed_at"] is not None
+    assert [n["phase"] for n in read["notifications"]] == ["initial"]
+
+
+def test_subjects_may_be_exempted_from_information_with_a_ground(api: Api) -> None:
+    declared = api.declare_breach()
+    exemption = {"ground": "unintelligible", "rationale": "the disk was encrypted"}
+    response = api.call(
+        "POST", f"/v1/breaches/{declared['id']}/subject-exemption", "dpo", json=exemption
+    )
+    assert response.json()["subjects_exemption"] == "unintelligible"
+
+
+def test_alerts_are_acknowledged_by_their_structures_supervisor_only(api: Api) -> None:
+    from uuid import UUID
+
+    from domain.alert import AlertKind, AlertLevel
+    from domain.common import SYSTEM
+
+    created = api.open_request()
+    alert, _ = api.services.ledger.raise_alert(
+        kind=AlertKind.SLA,
+        subject_id=UUID(created["id"]),
+        due_at=NOW + timedelta(days=3),
+        level=AlertLevel.WARNING,
+        actor=SYSTEM,
+        now=NOW,
+    )
+    path = f"/v1/alerts/{alert.id.hex}/acknowledgement"
+    problem(api.call("POST", path, "supervisor", OTHER), 404, "not_found")
+    acknowledged = api.call("POST", path, "supervisor")
+    assert acknowledged.status_code == 200
+    assert acknowledged.json()["acknowledged_by"] == "supervisor-sam"
+    problem(api.call("POST", path, "dpo"), 409, "alert_acknowledged")
+    api.catch_up()
+    listed = api.call("GET", "/v1/alerts", "dpo", params={"status": "acknowledged"}).json()
+    assert [a["id"] for a in listed] == [alert.id.hex]

@@ -64,6 +64,40 @@ def fresh_breach(api: Api) -> str:
     return breach.id.hex
 
 
+def fresh_resolved_request(api: Api) -> str:
+    request_id = fresh_request(api)
+    api.services.ledger.resolve(_uuid(request_id), outcome="solved", at=NOW, actor=ADVISER, now=NOW)
+    return request_id
+
+
+def fresh_escalated_request(api: Api) -> str:
+    request_id = fresh_request(api)
+    api.services.ledger.escalate(
+        _uuid(request_id), partner="caf", reason="blocked", at=NOW, actor=ADVISER, now=NOW
+    )
+    return request_id
+
+
+def fresh_closable_breach(api: Api) -> str:
+    breach_id = fresh_breach(api)
+    api.services.ledger.assess_breach_risk(
+        _uuid(breach_id), level="none", rationale="encrypted", actor=DPO, now=NOW
+    )
+    return breach_id
+
+
+def fresh_alert(api: Api) -> str:
+    alert, _ = api.services.ledger.raise_alert(
+        kind="sla",
+        subject_id=_uuid(fresh_request(api)),
+        due_at=NOW + timedelta(days=3),
+        level="warning",
+        actor=DPO,
+        now=NOW,
+    )
+    return alert.id.hex
+
+
 def fresh_envelope(api: Api) -> str:
     return api.services.ledger.get_request(_uuid(fresh_request(api))).envelope_id.hex
 
@@ -85,6 +119,16 @@ ENDPOINTS = [
         lambda a: structure_body(f"m{next(_codes)}"),
     ),
     Endpoint("GET", lambda a: f"/v1/structures/{HOME}", {ADMIN, DPO_ROLE, *CASE_WORK}, True),
+    Endpoint(
+        "PUT",
+        lambda a: f"/v1/structures/{HOME}/timetable",
+        {ADMIN},
+        False,
+        lambda a: {
+            "timetable": structure_body(HOME)["timetable"],
+            "effective_from": (NOW + timedelta(days=30)).isoformat(),
+        },
+    ),
     Endpoint(
         "POST",
         lambda a: "/v1/requests",
@@ -137,6 +181,27 @@ ENDPOINTS = [
         lambda a: {"outcome": "solved", "at": AT},
     ),
     Endpoint("GET", lambda a: f"/v1/requests/{fresh_request(a)}/history", {SUPERVISOR}, True),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/requests/{fresh_request(a)}/assignment",
+        CASE_WORK,
+        True,
+        lambda a: {"adviser": "adviser-bob"},
+    ),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/requests/{fresh_escalated_request(a)}/partner-answers",
+        CASE_WORK,
+        True,
+        lambda a: {"partner": "caf", "summary": "ok", "at": AT},
+    ),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/requests/{fresh_resolved_request(a)}/reopening",
+        CASE_WORK,
+        True,
+        lambda a: {"reason": "new letter", "at": AT},
+    ),
     Endpoint("POST", lambda a: "/v1/mandates", CASE_WORK, True, lambda a: mandate_body(NOW)),
     Endpoint("GET", lambda a: f"/v1/mandates/{fresh_mandate(a)}", CASE_WORK, True),
     Endpoint(
@@ -162,6 +227,28 @@ ENDPOINTS = [
         lambda a: {"phase": "initial", "at": AT, "reference": "CNIL-1"},
     ),
     Endpoint("GET", lambda a: "/v1/breaches", {DPO_ROLE}, False),
+    Endpoint("GET", lambda a: f"/v1/breaches/{fresh_breach(a)}", {DPO_ROLE}, False),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/breaches/{fresh_breach(a)}/subject-information",
+        {DPO_ROLE},
+        False,
+        lambda a: {"at": AT, "channel": "letter"},
+    ),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/breaches/{fresh_breach(a)}/subject-exemption",
+        {DPO_ROLE},
+        False,
+        lambda a: {"ground": "unintelligible", "rationale": "encrypted"},
+    ),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/breaches/{fresh_closable_breach(a)}/closure",
+        {DPO_ROLE},
+        False,
+        lambda a: {"at": AT},
+    ),
     Endpoint(
         "POST",
         lambda a: f"/v1/envelopes/{fresh_envelope(a)}/destruction",
@@ -176,6 +263,12 @@ ENDPOINTS = [
     Endpoint("POST", lambda a: "/v1/subjects/search", {DPO_ROLE}, False, lambda a: USER),
     Endpoint("GET", lambda a: "/v1/audit/integrity", {DPO_ROLE}, False),
     Endpoint("GET", lambda a: "/v1/alerts", {SUPERVISOR, DPO_ROLE}, False),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/alerts/{fresh_alert(a)}/acknowledgement",
+        {SUPERVISOR, DPO_ROLE},
+        True,
+    ),
     Endpoint(
         "GET",
         lambda a: "/v1/reports/quarterly",
