@@ -104,3 +104,10 @@ def install(app: FastAPI) -> None:
     def http_error(_: Request, error: HTTPException) -> JSONResponse:
         code = HTTPStatus(error.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
         return problem(error.status_code, code, HTTPStatus(error.status_code).description)
+
+    @app.exception_handler(500)
+    def internal_error(_: Request, error: Exception) -> JSONResponse:
+        """The last resort (a bug, the database gone): a problem body like every other answer,
+        and one log line naming the error's type only (its message might quote stored data)."""
+        log.error("unhandled_error", error=type(error).__name__)
+        return problem(500, "internal_error", "the ledger could not answer; nothing was changed")

@@ -204,3 +204,20 @@ def test_one_json_log_line_per_request_without_personal_data(
     assert all(r["duration_ms"] >= 0 for r in requests)
     assert "Jeanne" not in json.dumps(lines)
     assert request_id not in json.dumps(lines)
+
+
+def test_an_unexpected_failure_is_a_problem_and_changes_nothing(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(api.services.ledger, "open_request", broken)
+    before = api.position()
+    api.client._transport.raise_server_exceptions = False  # type: ignore[attr-defined]  # as a server
+    response = api.call("POST", "/v1/requests", "adviser", json=GOOD_REQUEST)
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "internal_error"
+    assert "store went away" not in response.text
+    assert api.position() == before
