@@ -31,6 +31,7 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.commands
+	$(BIN)/python -m bench.api --n 3000 --clients 16 --workers 3
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
