@@ -76,9 +76,9 @@ class TokenStore:
         if not name.strip():
             raise TokenError("a token needs a name")
         if parsed.scoped and not structures:
-            raise TokenError(f"an {parsed} token needs at least one --structure")
+            raise TokenError(f"{parsed} tokens need at least one --structure")
         if not parsed.scoped and structures:
-            raise TokenError(f"a {parsed} token covers every structure: no --structure")
+            raise TokenError(f"{parsed} tokens cover every structure: no --structure")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.db.transaction() as tx:
             if tx.one(

@@ -33,7 +33,7 @@ def alerts(
         scope = sorted(structure_uuid(s).hex for s in call.caller.structures)
     with call.services.reading() as tx:
         found = listing(tx, kind, status, scope)
-    return [a | {"id": a.pop("alert_id")} for a in found]
+    return [{"id": a.pop("alert_id"), **a} for a in found]
 
 
 @router.post("/{alert_id}/acknowledgement")

@@ -85,7 +85,7 @@ def worklist(
         found = sla_view.worklist(
             tx, view_id, call.now, status=status, sla_state=sla_state, limit=limit, offset=offset
         )
-    return [row | {"id": row.pop("request_id")} for row in found]
+    return [{"id": row.pop("request_id"), **row} for row in found]
 
 
 @router.get("/{request_id}")
