@@ -21,7 +21,7 @@ from bench.commands import TIMETABLE, store
 from domain.application import Ledger
 from domain.common import Actor
 from domain.structure import Structure
-from projections.sla import dashboard
+from projections.sla_queries import dashboard
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger, open_runner
 from tests.projections.bulk import bulk_requests

@@ -68,8 +68,13 @@ def read(
             mandate, endpoint=READ_ENDPOINT, purpose=purpose, actor=call.actor, now=call.now
         )
     structure: Structure = call.ledger.repository.get(mandate.structure_id)
+    return mandate_out(status_out(call, mandate, response), mandate, structure)
+
+
+def mandate_out(status: StatusOut, mandate: Mandate, structure: Structure) -> MandateOut:
+    """The mandate as an adviser sees it: its mandant, or when the mandant was destroyed."""
     return MandateOut(
-        **status_out(call, mandate, response).model_dump(),
+        **status.model_dump(),
         structure_id=structure.code,
         scopes=mandate.scopes,
         valid_until=mandate.valid_until,

@@ -25,7 +25,7 @@ from api.problems import ApiError
 from api.scoping import scoped_structure
 from projections import audit, quarterly
 from projections.db import Tx
-from projections.sla import dashboard
+from projections.sla_queries import dashboard
 
 router = APIRouter(tags=["oversight"])
 Format = Literal["json", "csv"]

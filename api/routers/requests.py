@@ -3,6 +3,7 @@ supervisors. Every command is one Ledger call; the caller's token is the events'
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -31,7 +32,7 @@ from domain.access import Purpose
 from domain.request import Request
 from domain.sla import SlaState, sla_state
 from domain.structure import Structure, structure_uuid
-from projections import sla as sla_view
+from projections import sla_queries
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 READ_ENDPOINT = "GET /v1/requests/{id}"
@@ -82,7 +83,7 @@ def worklist(
     open one to see its user). A caller with one structure may leave ``structure_id`` out."""
     view_id = scoped_structure(call, structure_id)
     with call.services.reading() as tx:
-        found = sla_view.worklist(
+        found = sla_queries.worklist(
             tx, view_id, call.now, status=status, sla_state=sla_state, limit=limit, offset=offset
         )
     return [{"id": row.pop("request_id"), **row} for row in found]
@@ -98,14 +99,19 @@ def read(
     """Shows the user's identity: the read is recorded in the ledger (audit trail)."""
     reading_for(call, purpose)
     request = load(call, request_id)
-    structure: Structure = call.ledger.repository.get(request.structure_id)
     if request.user is not None:
         call.ledger.record_access(
             request, endpoint=READ_ENDPOINT, purpose=purpose, actor=call.actor, now=call.now
         )
-    state = sla_state(request.due_at, request.first_response_at, call.now, structure.calendar)
+    tag(response, request.version)
+    return request_out(request, call.ledger.repository.get(request.structure_id), call.now)
+
+
+def request_out(request: Request, structure: Structure, now: datetime) -> RequestOut:
+    """The case as an adviser sees it: its user, or when the user was destroyed."""
+    state = sla_state(request.due_at, request.first_response_at, now, structure.calendar)
     return RequestOut(
-        **tagged(response, request).model_dump(),
+        **summary(request).model_dump(),
         structure_id=structure.code,
         channel=request.channel,
         partner=request.partner,

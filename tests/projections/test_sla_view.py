@@ -8,7 +8,7 @@ from domain.application import Ledger
 from domain.sla import sla_state
 from projections.db import hex_id, iso
 from projections.runner import ProjectionRunner
-from projections.sla import dashboard, state_of
+from projections.sla_queries import dashboard, state_of
 from tests.conftest import ADVISER, NOW
 from tests.store.test_ledger import open_request
 
