@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
 from api.concurrency import command, tag
-from api.deps import Dpo, IfMatch, parse_id
+from api.deps import Call, Dpo, IfMatch, parse_id
 from api.schemas import (
     BreachIn,
     BreachOut,
@@ -40,6 +42,19 @@ def breach_out(breach: Breach, response: Response) -> BreachOut:
     )
 
 
+def on_breach(
+    method: Callable[..., Breach],
+    breach_id: str,
+    body: BaseModel,
+    call: Call,
+    response: Response,
+    if_match: str | None,
+) -> BreachOut:
+    """One Ledger command on one breach (404 for an unknown id)."""
+    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
+    return breach_out(command(method, found.id, body, call, if_match), response)
+
+
 @router.post("", status_code=201)
 def declare(body: BreachIn, call: Dpo, response: Response) -> BreachOut:
     """Enters the register; the CNIL deadline is 72 hours after awareness."""
@@ -55,9 +70,7 @@ def assess(
     response: Response,
     if_match: IfMatch = None,
 ) -> BreachOut:
-    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
-    breach = command(call.ledger.assess_breach_risk, found.id, body, call, if_match)
-    return breach_out(breach, response)
+    return on_breach(call.ledger.assess_breach_risk, breach_id, body, call, response, if_match)
 
 
 @router.post("/{breach_id}/cnil-notifications", status_code=201)
@@ -69,9 +82,7 @@ def notify(
     if_match: IfMatch = None,
 ) -> BreachOut:
     """A late initial notification without ``late_reason`` is 422 ``late_reason_required``."""
-    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
-    breach = command(call.ledger.notify_cnil, found.id, body, call, if_match)
-    return breach_out(breach, response)
+    return on_breach(call.ledger.notify_cnil, breach_id, body, call, response, if_match)
 
 
 @router.get("/{breach_id}")
@@ -88,9 +99,7 @@ def inform_subjects(
     if_match: IfMatch = None,
 ) -> BreachOut:
     """GDPR 34: the people concerned were told (when, by which channel)."""
-    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
-    breach = command(call.ledger.inform_breach_subjects, found.id, body, call, if_match)
-    return breach_out(breach, response)
+    return on_breach(call.ledger.inform_breach_subjects, breach_id, body, call, response, if_match)
 
 
 @router.post("/{breach_id}/subject-exemption")
@@ -102,9 +111,7 @@ def exempt_subjects(
     if_match: IfMatch = None,
 ) -> BreachOut:
     """GDPR 34(3): why the people concerned are not told individually."""
-    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
-    breach = command(call.ledger.exempt_breach_subjects, found.id, body, call, if_match)
-    return breach_out(breach, response)
+    return on_breach(call.ledger.exempt_breach_subjects, breach_id, body, call, response, if_match)
 
 
 @router.post("/{breach_id}/closure")
@@ -112,9 +119,7 @@ def close(
     breach_id: str, body: ClosureIn, call: Dpo, response: Response, if_match: IfMatch = None
 ) -> BreachOut:
     """Refused (409) while the risk is unassessed, a due notification or information missing."""
-    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
-    breach = command(call.ledger.close_breach, found.id, body, call, if_match)
-    return breach_out(breach, response)
+    return on_breach(call.ledger.close_breach, breach_id, body, call, response, if_match)
 
 
 @router.get("")

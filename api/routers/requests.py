@@ -3,12 +3,13 @@ supervisors. Every command is one Ledger call; the caller's token is the events'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
 
 from api.concurrency import command, tag
 from api.deps import Adviser, Call, CaseReader, IfMatch, Supervisor, in_scope, parse_id, reading_for
@@ -58,6 +59,18 @@ def load(call: Call, request_id: str) -> Request:
 def tagged(response: Response, request: Request) -> RequestSummary:
     tag(response, request.version)
     return summary(request)
+
+
+def on_request(
+    method: Callable[..., Request],
+    request_id: str,
+    body: BaseModel,
+    call: Call,
+    response: Response,
+    if_match: str | None,
+) -> RequestSummary:
+    """One Ledger command on one request of the caller's structures."""
+    return tagged(response, command(method, load(call, request_id).id, body, call, if_match))
 
 
 @router.post("", status_code=201)
@@ -131,8 +144,7 @@ def respond(
     request_id: str, body: ResponseIn, call: Adviser, response: Response, if_match: IfMatch = None
 ) -> RequestSummary:
     """The first response stops the SLA clock."""
-    request = command(call.ledger.respond, load(call, request_id).id, body, call, if_match)
-    return tagged(response, request)
+    return on_request(call.ledger.respond, request_id, body, call, response, if_match)
 
 
 @router.post("/{request_id}/actions", status_code=201)
@@ -165,8 +177,7 @@ def escalate(
     response: Response,
     if_match: IfMatch = None,
 ) -> RequestSummary:
-    request = command(call.ledger.escalate, load(call, request_id).id, body, call, if_match)
-    return tagged(response, request)
+    return on_request(call.ledger.escalate, request_id, body, call, response, if_match)
 
 
 @router.post("/{request_id}/resolution")
@@ -193,8 +204,7 @@ def assign(
     if_match: IfMatch = None,
 ) -> RequestSummary:
     """Names the adviser in charge (a token name, not a person's identity)."""
-    request = command(call.ledger.assign_adviser, load(call, request_id).id, body, call, if_match)
-    return tagged(response, request)
+    return on_request(call.ledger.assign_adviser, request_id, body, call, response, if_match)
 
 
 @router.post("/{request_id}/partner-answers", status_code=201)
@@ -205,9 +215,7 @@ def record_partner_answer(
     response: Response,
     if_match: IfMatch = None,
 ) -> RequestSummary:
-    found = load(call, request_id)
-    request = command(call.ledger.record_partner_answer, found.id, body, call, if_match)
-    return tagged(response, request)
+    return on_request(call.ledger.record_partner_answer, request_id, body, call, response, if_match)
 
 
 @router.post("/{request_id}/reopening")
@@ -219,8 +227,7 @@ def reopen(
     if_match: IfMatch = None,
 ) -> RequestSummary:
     """A resolved request opens again (its data are kept again from now)."""
-    request = command(call.ledger.reopen, load(call, request_id).id, body, call, if_match)
-    return tagged(response, request)
+    return on_request(call.ledger.reopen, request_id, body, call, response, if_match)
 
 
 @router.get("/{request_id}/history")
