@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
-from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.problems import problem
+
 log = structlog.get_logger("api")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-
-
-def _problem(status: int, code: str, detail: str, field: str) -> tuple[dict[str, Any], bytes]:
-    body = json.dumps(
-        {
-            "type": f"https://france-services-ledger.example/problems/{code}",
-            "title": "Content Too Large",
-            "status": status,
-            "detail": detail,
-            "code": code,
-            "field": field,
-        }
-    ).encode()
-    start = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-    }
-    return start, body
 
 
 class BodyLimit:
@@ -51,7 +29,7 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         body, more = b"", True
         while more:
@@ -62,7 +40,7 @@ class BodyLimit:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.limit:
-                await self._refuse(send)
+                await self._refuse(scope, receive, send)
                 return
         replayed = False
 
@@ -75,12 +53,9 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
-        start, body = _problem(
-            413, "body_too_large", f"the request body exceeds {self.limit} bytes", "body"
-        )
-        await send(start)
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"the request body exceeds {self.limit} bytes"
+        await problem(413, "body_too_large", detail, "body")(scope, receive, send)
 
 
 class AccessLog:
