@@ -9,6 +9,7 @@ ordering and equality are the same on both backends.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import sqlite3
 import threading
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import IO, Any
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -189,8 +190,12 @@ def in_clause(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
     return "(" + ", ".join(f":{name}" for name in params) + ")", params
 
 
-def write_csv(lines: Iterable[Sequence[Any]], out: IO[str]) -> None:
-    """Writes lines as they come: exports never hold a whole table in memory."""
-    writer = csv.writer(out)
+def csv_chunks(lines: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """Each line as CSV text, as it comes: exports never hold a whole table in memory."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
     for line in lines:
         writer.writerow(line)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

@@ -3,10 +3,8 @@ audit trail and integrity. Exports stream page by page, on a connection of their
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -24,7 +22,7 @@ from api.deps import (
 from api.problems import ApiError
 from api.scoping import scoped_structure
 from projections import audit, quarterly
-from projections.db import Tx
+from projections.db import Tx, csv_chunks
 from projections.sla_queries import dashboard
 
 router = APIRouter(tags=["oversight"])
@@ -55,16 +53,6 @@ def _stream(
 
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return StreamingResponse(body(), media_type=media_type, headers=headers)
-
-
-def csv_text(lines: Iterable[Sequence[Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for line in lines:
-        writer.writerow(line)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def json_array(items: Iterable[dict[str, Any]]) -> Iterator[str]:
@@ -111,7 +99,7 @@ def quarterly_report(
     if format == "csv":
         return _stream(
             call.services,
-            lambda tx: csv_text(quarterly.csv_lines(tx, quarter, view_id)),
+            lambda tx: csv_chunks(quarterly.csv_lines(tx, quarter, view_id)),
             "text/csv",
             f"quarterly-{code}-{quarter}.csv",
         )
@@ -143,7 +131,7 @@ def audit_events(
     if format == "csv":
         return _stream(
             call.services,
-            lambda tx: csv_text(audit.csv_lines(tx, **filters)),
+            lambda tx: csv_chunks(audit.csv_lines(tx, **filters)),
             "text/csv",
             "audit.csv",
         )

@@ -1,10 +1,9 @@
 """The quarterly report: counts per structure and quarter, rebuildable after destructions."""
 
-import io
 from datetime import timedelta
 
 from domain.application import Ledger
-from projections.db import hex_id, write_csv
+from projections.db import csv_chunks, hex_id
 from projections.quarterly import csv_lines, report
 from projections.runner import ProjectionRunner
 from tests.conftest import ADVISER, DPO, NOW
@@ -81,10 +80,8 @@ def test_the_csv_streams_the_detailed_counts(
 ) -> None:
     given_a_quarter(ledger, structure)
     runner.run_until_idle()
-    out = io.StringIO()
     with runner.db.reading(TABLES) as tx:
-        write_csv(csv_lines(tx, "2026-Q4", page=1), out)
-    lines = out.getvalue().splitlines()
+        lines = "".join(csv_chunks(csv_lines(tx, "2026-Q4", page=1))).splitlines()
     assert lines[0] == "structure_id,quarter,partner,theme,channel,mission,requests"
     assert len(lines) == 1 + 3
     assert lines[1].endswith(",2026-Q4,caf,rsa,counter,administrative_help,2")

@@ -1,13 +1,12 @@
 """The audit trail, breach register, mandate registry and integrity views."""
 
-import io
 from datetime import timedelta
 
 from domain.application import Ledger
 from projections import audit as audit_view
 from projections import breaches as breach_view
 from projections import mandates as mandate_view
-from projections.db import hex_id, iso, write_csv
+from projections.db import csv_chunks, hex_id, iso
 from projections.runner import ProjectionRunner
 from runtime.settings import Settings
 from tests.conftest import ADVISER, DPO, NOW
@@ -51,10 +50,9 @@ def test_the_audit_trail_filters_by_actor_and_period_and_pages(
         everything = list(audit_view.entries(tx, page=1))
     assert by_actor == since == ["Request.Responded"]
     assert len(everything) == ledger.recorder.max_notification_id()
-    out = io.StringIO()
     with runner.db.reading({"audit_trail": "audit_trail"}) as tx:
-        write_csv(audit_view.csv_lines(tx, request_id=hex_id(request.id)), out)
-    lines = out.getvalue().splitlines()
+        chunks = csv_chunks(audit_view.csv_lines(tx, request_id=hex_id(request.id)))
+        lines = "".join(chunks).splitlines()
     assert lines[0].startswith("position,at,actor,role,action,")
     assert [line.split(",")[4] for line in lines[1:]] == ["Request.Opened", "Request.Responded"]
 
