@@ -130,26 +130,22 @@ def test_a_missing_mandate_precondition_changes_nothing(api: Api) -> None:
 # Concurrency -----------------------------------------------------------------------------------
 
 
-def respond(api: Api, request_id: str, **headers: str) -> Any:
-    return api.respond(request_id, **headers)
-
-
 def test_commands_answer_the_new_etag_and_a_stale_if_match_is_412(api: Api) -> None:
     request_id = api.open_request()["id"]
-    first = respond(api, request_id, **{"If-Match": '"1"'})
+    first = api.respond(request_id, **{"If-Match": '"1"'})
     assert first.status_code == 201
     assert first.headers["ETag"] == '"2"'
     before = api.position()
-    stale = respond(api, request_id, **{"If-Match": '"1"'})
+    stale = api.respond(request_id, **{"If-Match": '"1"'})
     assert stale.status_code == 412
     assert stale.json()["code"] == "precondition_failed"
     assert api.position() == before
-    assert respond(api, request_id, **{"If-Match": 'W/"2"'}).status_code == 201
+    assert api.respond(request_id, **{"If-Match": 'W/"2"'}).status_code == 201
 
 
 def test_a_malformed_if_match_is_422(api: Api) -> None:
     request_id = api.open_request()["id"]
-    response = respond(api, request_id, **{"If-Match": "yesterday"})
+    response = api.respond(request_id, **{"If-Match": "yesterday"})
     refused(api, response, 422, "If-Match", api.position())
 
 
@@ -165,14 +161,14 @@ def test_a_lost_race_is_retried_once_then_409(api: Api, monkeypatch: pytest.Monk
         return real_save(*aggregates, **kwargs)
 
     monkeypatch.setattr(ledger, "_save", losing_once)
-    assert respond(api, request_id).status_code == 201
+    assert api.respond(request_id).status_code == 201
     assert calls["n"] == 2
 
     def always_losing(*aggregates: Any, **kwargs: Any) -> Any:
         raise VersionConflict("the resource changed while the command ran")
 
     monkeypatch.setattr(ledger, "_save", always_losing)
-    response = respond(api, request_id)
+    response = api.respond(request_id)
     assert response.status_code == 409
     assert response.json()["code"] == "version_conflict"
 

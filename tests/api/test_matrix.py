@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from domain.breach import Breach
 from tests.api.conftest import CALLERS, HOME, USER, Api, breach_body, mandate_body, structure_body
 from tests.conftest import ADVISER, DPO, NOW
+from tests.store.test_ledger import declare_breach, open_request, sign_mandate
 
 ADMIN, DPO_ROLE, ADVISER_ROLE, SUPERVISOR = "admin", "dpo", "adviser", "supervisor"
 CASE_WORK = {ADVISER_ROLE, SUPERVISOR}
@@ -28,68 +28,43 @@ class Endpoint:
 
 
 def fresh_request(api: Api) -> str:
-    return api.services.ledger.open_request(
-        structure_code=HOME,
-        channel="email",
-        partner="caf",
-        mission="administrative_help",
-        theme="rsa",
-        received_at=NOW,
-        user=USER,
-        actor=ADVISER,
-        now=NOW,
-    ).id.hex
+    return open_request(api.services.ledger, HOME).id.hex
 
 
 def fresh_mandate(api: Api) -> str:
-    body = mandate_body(NOW)
-    return api.services.ledger.sign_mandate(
-        structure_code=HOME,
-        mandant=USER,
-        identity_verification={"document_type": "id_card", "verified_at": NOW},
-        information_notice_version="2026-01",
-        scopes=body["scopes"],
-        valid_until=NOW + timedelta(days=90),
-        originals=2,
-        signed_document_sha256="b" * 64,
-        signed_on_site=True,
-        actor=ADVISER,
-        now=NOW,
-    ).id.hex
+    return sign_mandate(api.services.ledger, HOME).id.hex
 
 
 def fresh_breach(api: Api) -> str:
-    facts = breach_body(NOW) | {"aware_at": NOW, "detected_at": None}
-    breach: Breach = api.services.ledger.declare_breach(actor=DPO, now=NOW, **facts)
-    return breach.id.hex
+    return declare_breach(api.services.ledger, now=NOW).id.hex
 
 
 def fresh_resolved_request(api: Api) -> str:
-    request_id = fresh_request(api)
-    api.services.ledger.resolve(_uuid(request_id), outcome="solved", at=NOW, actor=ADVISER, now=NOW)
-    return request_id
+    request = open_request(api.services.ledger, HOME)
+    api.services.ledger.resolve(request.id, outcome="solved", at=NOW, actor=ADVISER, now=NOW)
+    return request.id.hex
 
 
 def fresh_escalated_request(api: Api) -> str:
-    request_id = fresh_request(api)
+    request = open_request(api.services.ledger, HOME)
     api.services.ledger.escalate(
-        _uuid(request_id), partner="caf", reason="blocked", at=NOW, actor=ADVISER, now=NOW
+        request.id, partner="caf", reason="blocked", at=NOW, actor=ADVISER, now=NOW
     )
-    return request_id
+    return request.id.hex
 
 
 def fresh_closable_breach(api: Api) -> str:
-    breach_id = fresh_breach(api)
+    breach = declare_breach(api.services.ledger, now=NOW)
     api.services.ledger.assess_breach_risk(
-        _uuid(breach_id), level="none", rationale="encrypted", actor=DPO, now=NOW
+        breach.id, level="none", rationale="encrypted", actor=DPO, now=NOW
     )
-    return breach_id
+    return breach.id.hex
 
 
 def fresh_alert(api: Api) -> str:
     alert, _ = api.services.ledger.raise_alert(
         kind="sla",
-        subject_id=_uuid(fresh_request(api)),
+        subject_id=open_request(api.services.ledger, HOME).id,
         due_at=NOW + timedelta(days=3),
         level="warning",
         actor=DPO,
@@ -99,13 +74,7 @@ def fresh_alert(api: Api) -> str:
 
 
 def fresh_envelope(api: Api) -> str:
-    return api.services.ledger.get_request(_uuid(fresh_request(api))).envelope_id.hex
-
-
-def _uuid(value: str) -> Any:
-    from uuid import UUID
-
-    return UUID(value)
+    return open_request(api.services.ledger, HOME).envelope_id.hex
 
 
 _codes = itertools.count()
