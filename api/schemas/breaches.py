@@ -24,7 +24,6 @@ class BreachIn(In):
     contact: Text
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -62,7 +61,6 @@ class RiskIn(In):
     rationale: Text
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [{"level": "high", "rationale": "identity documents exposed"}]
         },
@@ -76,7 +74,6 @@ class NotificationIn(In):
     late_reason: Text | None = None
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

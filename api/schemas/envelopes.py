@@ -13,7 +13,6 @@ class DestructionIn(In):
     at: AwareDatetime | None = None
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [{"reason": "procedure_resolved", "at": "2026-11-26T10:00:00+01:00"}]
         },

@@ -40,7 +40,6 @@ class MandateIn(In):
     signed_on_site: bool | None = None
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -82,7 +81,6 @@ class RevocationIn(In):
     reason: Text
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

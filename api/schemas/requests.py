@@ -21,7 +21,6 @@ class RequestIn(In):
     user: Person
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -65,7 +64,6 @@ class ResponseIn(In):
     summary: Text
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [{"at": "2026-11-24T10:00:00+01:00", "summary": "documents listed"}]
         },
@@ -80,7 +78,6 @@ class ActionIn(In):
     at: AwareDatetime
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -101,7 +98,6 @@ class EscalationIn(In):
     at: AwareDatetime
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {"partner": "caf", "reason": "file blocked", "at": "2026-11-24T10:00:00+01:00"}
@@ -115,7 +111,6 @@ class ResolutionIn(In):
     at: AwareDatetime
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={"examples": [{"outcome": "solved", "at": "2026-11-25T10:00:00+01:00"}]},
     )
 

@@ -24,7 +24,6 @@ class StructureIn(In):
     local_partners: Annotated[list[Code], Field(max_length=50)] = []
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
