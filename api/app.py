@@ -57,7 +57,7 @@ def create_app(
         from runtime.wiring import open_ledger, open_runner, open_view_db
 
         ledger = open_ledger(settings)
-        runner, reader = open_runner(settings)
+        runner, _ = open_runner(settings, ledger=ledger)
         views = open_view_db(settings)
         app.state.services = Services(
             ledger=ledger,
@@ -77,7 +77,7 @@ def create_app(
             stop.set()
             if embedded:
                 worker.join(timeout=10)
-            for close in (runner.db.close, reader.close, views.close, ledger.close):
+            for close in (runner.db.close, views.close, ledger.close):
                 close()
 
     app = FastAPI(
@@ -103,8 +103,8 @@ def create_app(
     def health(services: ServicesDep) -> dict[str, Any]:
         """Store reachability, the log's head, and each view's lag (events behind the head).
         Open to monitoring without a token: it shows no case and no person."""
-        views = services.runner.status()
-        position = services.ledger.recorder.max_notification_id() or 0
+        position = services.runner.head()
+        views = services.runner.status(position)
         failed = [v.view for v in views if v.status != "ok"]
         return {
             "status": "degraded" if failed else "ok",

@@ -216,8 +216,9 @@ class ProjectionRunner:
 
     # Status and rebuild -------------------------------------------------------------------------
 
-    def status(self) -> list[ViewStatus]:
-        head = self.head()
+    def status(self, head: int | None = None) -> list[ViewStatus]:
+        """Each view's position and lag behind ``head`` (default: the log's head now)."""
+        head = self.head() if head is None else head
         rows = self.db.query(
             "SELECT view, position, status, failed_position, error FROM projection_tracking "
             "ORDER BY view"

@@ -42,10 +42,12 @@ def open_view_db(settings: Settings) -> ViewDb:
 
 
 def open_runner(
-    settings: Settings, names: Sequence[str] | None = None
+    settings: Settings, names: Sequence[str] | None = None, *, ledger: Ledger | None = None
 ) -> tuple[ProjectionRunner, Ledger]:
-    """A runner on every view (or the named ones), reading the log without any envelope key."""
-    ledger = open_ledger(settings, writer=False)
+    """A runner on every view (or the named ones), reading the log without any envelope key:
+    through ``ledger``'s store when given (its keys stay unused), else through a reader of its
+    own, returned for the caller to close."""
+    ledger = ledger or open_ledger(settings, writer=False)
     recorder = ledger.recorder
     redacting = SealingMapper(transcoder=ledger.mapper.transcoder)
     chosen = [p for p in ALL if names is None or p.name in names]
