@@ -7,6 +7,7 @@ run`` processes unless ``embedded_projections`` asks otherwise.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -54,8 +55,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from domain.calendar import preload
         from runtime.wiring import open_ledger, open_runner, open_view_db
 
+        preload(clock().year)
         ledger = open_ledger(settings)
         runner, _ = open_runner(settings, ledger=ledger)
         views = open_view_db(settings)
@@ -71,6 +74,7 @@ def create_app(
         worker = threading.Thread(target=_run_views, args=(settings, stop), daemon=True)
         if embedded:
             worker.start()
+        gc.freeze()  # what startup built lives as long as the app: out of the collector's way
         try:
             yield
         finally:

@@ -163,6 +163,14 @@ class BusinessCalendar:
         return total
 
 
+def preload(year: int) -> None:
+    """Loads the public holidays of metropolitan France for ``year`` and the next one. The
+    ``holidays`` package imports its country tables on first use (about 0.4 s here): a server
+    calls this at startup so that no request pays it."""
+    for day in (date(year, 1, 1), date(year + 1, 1, 1)):
+        BusinessCalendar("75").is_working_day(day)
+
+
 def quarter_of(instant: datetime, tz: ZoneInfo) -> str:
     """The civil quarter of an instant in a structure's time zone: ``2026-Q2``."""
     local = instant.astimezone(tz)

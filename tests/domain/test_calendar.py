@@ -1,12 +1,13 @@
 """Rule 1 (Art. 4.2): 72 working hours, in the structure's time zone and holidays."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain import calendar as cal
 from domain.calendar import BusinessCalendar, subdivision_of, time_zone_of
 from domain.errors import InvalidInput
 
@@ -134,3 +135,12 @@ def test_property_rewind_leaves_exactly_the_given_working_hours(
 def test_rewind_from_a_monday_morning_lands_on_friday() -> None:
     calendar = BusinessCalendar("82")
     assert calendar.rewind(paris(2026, 11, 30, 10), 24) == paris(2026, 11, 27, 10)
+
+
+def test_preload_loads_this_and_next_years_holidays_so_no_request_pays_for_it() -> None:
+    holiday_tables = cal._public_holidays
+    holiday_tables.cache_clear()
+    cal.preload(2026)
+    assert holiday_tables.cache_info().currsize == 2
+    assert not BusinessCalendar("75").is_working_day(date(2027, 1, 1))
+    assert holiday_tables.cache_info().hits == 1
