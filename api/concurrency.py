@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from api.deps import Call, if_match
 from api.problems import ApiError
+from domain.common import LedgerAggregate
 from domain.errors import VersionConflict
 
 T = TypeVar("T")
@@ -41,18 +42,27 @@ def tag(response: Response, version: int) -> None:
 
 def command(
     method: Callable[..., T],
-    aggregate_id: UUID,
+    target: UUID | LedgerAggregate,
     body: BaseModel,
     call: Call,
     if_match: str | None,
     **overrides: Any,
 ) -> T:
     """One Ledger command on one aggregate: the body's fields as arguments, the caller as actor,
-    the version from ``If-Match`` (see ``execute``)."""
+    the version from ``If-Match`` (see ``execute``). Given the aggregate the route has just read
+    to check the caller's scope, the command starts from it instead of reading it again."""
     fields = body.model_dump() | overrides
-    return execute(
-        lambda version: method(
-            aggregate_id, **fields, actor=call.actor, now=call.now, expected_version=version
-        ),
-        if_match,
-    )
+    aggregate_id = target if isinstance(target, UUID) else target.id
+
+    def run() -> T:
+        return execute(
+            lambda version: method(
+                aggregate_id, **fields, actor=call.actor, now=call.now, expected_version=version
+            ),
+            if_match,
+        )
+
+    if isinstance(target, UUID):
+        return run()
+    with call.ledger.reusing(target):
+        return run()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
@@ -16,6 +18,8 @@ from domain.group_commit import GroupCommit
 from domain.policy import Policy
 
 A = TypeVar("A", bound=LedgerAggregate)
+
+_HELD: ContextVar[LedgerAggregate | None] = ContextVar("held_aggregate", default=None)
 
 
 @runtime_checkable
@@ -61,12 +65,30 @@ class LedgerBase(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(ActorAsDict())
 
+    @contextmanager
+    def reusing(self, aggregate: LedgerAggregate) -> Iterator[None]:
+        """Within the block, the next load of this aggregate takes the instance the caller has
+        just read (to check what it may see) instead of reading the store again. Once only: a
+        command retried after a lost race reads the store. The instance must not be used again
+        by the caller: the command may change it."""
+        held = _HELD.set(aggregate)
+        try:
+            yield
+        finally:
+            _HELD.reset(held)
+
     def _load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
         """The aggregate of that type, or ``NotFound`` (an id of another type is not found)."""
-        try:
-            aggregate: object = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"no such {cls.__name__.lower()}") from None
+        aggregate: object
+        held = _HELD.get()
+        if held is not None and held.id == aggregate_id:
+            _HELD.set(None)
+            aggregate = held
+        else:
+            try:
+                aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                raise NotFound(f"no such {cls.__name__.lower()}") from None
         if not isinstance(aggregate, cls):
             raise NotFound(f"no such {cls.__name__.lower()}")
         if expected_version is not None and aggregate.version != expected_version:

@@ -50,9 +50,10 @@ def on_breach(
     response: Response,
     if_match: str | None,
 ) -> BreachOut:
-    """One Ledger command on one breach (404 for an unknown id)."""
-    found = call.ledger.get_breach(parse_id(breach_id, "breach"))
-    return breach_out(command(method, found.id, body, call, if_match), response)
+    """One Ledger command on one breach (404 for an unknown id, from the command's own load)."""
+    return breach_out(
+        command(method, parse_id(breach_id, "breach"), body, call, if_match), response
+    )
 
 
 @router.post("", status_code=201)

@@ -94,6 +94,5 @@ def revoke(
     if_match: IfMatch = None,
 ) -> StatusOut:
     """Effective at once; revoking a revoked mandate records nothing more."""
-    found = load(call, mandate_id)
-    mandate = command(call.ledger.revoke_mandate, found.id, body, call, if_match)
+    mandate = command(call.ledger.revoke_mandate, load(call, mandate_id), body, call, if_match)
     return status_out(call, mandate, response)

@@ -70,7 +70,7 @@ def on_request(
     if_match: str | None,
 ) -> RequestSummary:
     """One Ledger command on one request of the caller's structures."""
-    return tagged(response, command(method, load(call, request_id).id, body, call, if_match))
+    return tagged(response, command(method, load(call, request_id), body, call, if_match))
 
 
 @router.post("", status_code=201)
@@ -153,9 +153,7 @@ def act_on_behalf(
 ) -> RequestSummary:
     """Refused (409) without an active mandate of the structure covering partner and scope."""
     found, mandate_id = load(call, request_id), _mandate_id(body.mandate_id)
-    request = command(
-        call.ledger.act_on_behalf, found.id, body, call, if_match, mandate_id=mandate_id
-    )
+    request = command(call.ledger.act_on_behalf, found, body, call, if_match, mandate_id=mandate_id)
     return tagged(response, request)
 
 
@@ -189,7 +187,7 @@ def resolve(
     if_match: IfMatch = None,
 ) -> ResolutionOut:
     """The personal data become due for destruction (``destruction_due_at``)."""
-    request = command(call.ledger.resolve, load(call, request_id).id, body, call, if_match)
+    request = command(call.ledger.resolve, load(call, request_id), body, call, if_match)
     return ResolutionOut(
         **tagged(response, request).model_dump(), destruction_due_at=request.data_due_at
     )

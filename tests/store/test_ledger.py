@@ -292,3 +292,32 @@ def test_the_breach_register_keeps_every_step(ledger: Ledger) -> None:
     ledger.close_breach(breach.id, at=SOON, actor=DPO, now=SOON)
     reloaded = ledger.get_breach(breach.id)
     assert (reloaded.version, reloaded.risk_level, reloaded.closed_at) == (3, "none", SOON)
+
+
+def test_a_command_reuses_the_aggregate_its_caller_just_read_once(
+    ledger: Ledger, structure: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = ledger.get_request(open_request(ledger, structure).id)
+    reads: list[object] = []
+    read = ledger.repository.get
+    monkeypatch.setattr(ledger.repository, "get", lambda *a, **k: reads.append(a) or read(*a, **k))
+    with ledger.reusing(request):
+        answered = ledger.respond(request.id, at=SOON, summary="answered", actor=ADVISER, now=SOON)
+        assert answered is request
+        assert reads == []
+        assert ledger.get_request(request.id) is not request
+        assert len(reads) == 1
+    assert ledger.get_request(request.id).version == answered.version
+
+
+def test_a_reused_aggregate_that_went_stale_still_loses_the_race(
+    ledger: Ledger, structure: str
+) -> None:
+    """The command starts from the caller's read: a write in between is a conflict, not lost."""
+    opened = open_request(ledger, structure)
+    stale = ledger.get_request(opened.id)
+    read_at = stale.version
+    ledger.respond(opened.id, at=SOON, summary="first", actor=ADVISER, now=SOON)
+    with ledger.reusing(stale), pytest.raises(VersionConflict):
+        ledger.escalate(opened.id, partner="caf", reason="second", at=SOON, actor=ADVISER, now=SOON)
+    assert ledger.get_request(opened.id).version == read_at + 1  # the respond only
