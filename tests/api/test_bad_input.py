@@ -6,13 +6,18 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from uuid import UUID
 
 import pytest
 import structlog
 
+from domain.common import Actor
 from domain.errors import VersionConflict
+from domain.request import Request
 from runtime.logs import configure_logging
 from tests.api.conftest import HOME, USER, Api, mandate_body
+
+OTHER = Actor(name="adviser-bo", role="adviser")
 
 GOOD_REQUEST = {
     "structure_id": HOME,
@@ -171,6 +176,30 @@ def test_a_lost_race_is_retried_once_then_409(api: Api, monkeypatch: pytest.Monk
     response = api.respond(request_id)
     assert response.status_code == 409
     assert response.json()["code"] == "version_conflict"
+
+
+def test_a_write_between_the_scope_read_and_the_command_is_a_lost_race_retried(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command starts from the route's scope read; a write in between must not be lost."""
+    request_id = api.open_request()["id"]
+    ledger = api.services.ledger
+    real_get = ledger.get_request
+
+    def read_then_someone_writes(aggregate_id: UUID) -> Request:
+        found = real_get(aggregate_id)
+        monkeypatch.setattr(ledger, "get_request", real_get)
+        ledger.respond(
+            aggregate_id, at=api.clock.now, summary="other", actor=OTHER, now=api.clock.now
+        )
+        return found
+
+    monkeypatch.setattr(ledger, "get_request", read_then_someone_writes)
+    response = api.respond(request_id, "mine")
+    assert response.status_code == 201
+    assert response.headers["ETag"] == '"3"'
+    summaries = [r["summary"] for r in ledger.get_request(UUID(request_id)).responses]
+    assert summaries == ["other", "mine"]
 
 
 # Logs ------------------------------------------------------------------------------------------
