@@ -19,8 +19,6 @@ from domain.policy import Policy
 
 A = TypeVar("A", bound=LedgerAggregate)
 
-_HELD: ContextVar[LedgerAggregate | None] = ContextVar("held_aggregate", default=None)
-
 
 @runtime_checkable
 class EnvelopeKeys(Protocol):
@@ -60,6 +58,7 @@ class LedgerBase(Application[UUID]):
             )
         self.keys: EnvelopeKeys = self.recorder
         self.group_commit = GroupCommit(self.save)
+        self._held: ContextVar[LedgerAggregate | None] = ContextVar("held", default=None)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -71,18 +70,18 @@ class LedgerBase(Application[UUID]):
         just read (to check what it may see) instead of reading the store again. Once only: a
         command retried after a lost race reads the store. The instance must not be used again
         by the caller: the command may change it."""
-        held = _HELD.set(aggregate)
+        held = self._held.set(aggregate)
         try:
             yield
         finally:
-            _HELD.reset(held)
+            self._held.reset(held)
 
     def _load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
         """The aggregate of that type, or ``NotFound`` (an id of another type is not found)."""
         aggregate: object
-        held = _HELD.get()
+        held = self._held.get()
         if held is not None and held.id == aggregate_id:
-            _HELD.set(None)
+            self._held.set(None)
             aggregate = held
         else:
             try:
