@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from api.auth import TokenStore
-from bench.commands import ADVISER, NOW, TIMETABLE, bench_bare, store
+from bench.commands import ADVISER, NOW, TIMETABLE, bench_bare, bench_bare_concurrent, store
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger, open_view_db
 
@@ -200,18 +200,33 @@ async def run_phases(url: str, token: str, clients: int, n: int) -> dict[str, An
 def bench(backend: str, n: int, clients: int, workers: int) -> dict[str, Any]:
     with store(backend) as bare_settings:
         bare = bench_bare(bare_settings, min(n, 2000))
+    with store(backend) as bare_settings:
+        concurrent = bench_bare_concurrent(bare_settings, min(n, 2000), clients)
     with store(backend) as settings:
         token = prepare(settings)
         with server(settings, workers) as url:
             phases = asyncio.run(run_phases(url, token, clients, n))
+    bare_save = bare["bare save() of a new 1-event aggregate"]
+    floor = phases["floor GET /v1/structures/{id}"]["commands_per_s"]
+    ratios = {
+        f"{phase} vs {reference}": round(phases[phase]["commands_per_s"] / rate, 2)
+        for phase in ("POST /v1/requests", "POST /v1/requests/{id}/responses")
+        for reference, rate in (
+            ("bare save()", bare_save),
+            (f"bare save() x {clients} threads", concurrent),
+            ("GET floor", floor),
+        )
+    }
     return {
         "backend": backend,
         "n": n,
         "clients": clients,
         "workers": workers,
-        "bare_save_per_s": round(bare["bare save() of a new 1-event aggregate"]),
+        "bare_save_per_s": round(bare_save),
         "bare_get_event_save_per_s": round(bare["bare get + event + save()"]),
+        f"bare_save_{clients}_threads_per_s": round(concurrent),
         **phases,
+        "ratios": ratios,
     }
 
 

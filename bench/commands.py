@@ -12,6 +12,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,6 +77,20 @@ def rate(n: int, command: Callable[[int], Any]) -> float:
     for i in range(n):
         command(i)
     return n / (time.perf_counter() - started)
+
+
+def bench_bare_concurrent(settings: Settings, n: int, threads: int) -> float:
+    """Saves/s of the bare library when ``threads`` callers save at once (one save each, no
+    batching; a connection per thread): what the library itself sustains at that concurrency."""
+    app = Bare(env=bare_env(settings.model_copy(update={"postgres_pool_size": threads})))
+    counters = [Counter() for _ in range(n)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in pool.map(app.save, counters):
+            pass
+    elapsed = time.perf_counter() - started
+    app.close()
+    return n / elapsed
 
 
 def bench_bare(settings: Settings, n: int) -> dict[str, float]:
