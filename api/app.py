@@ -7,7 +7,6 @@ run`` processes unless ``embedded_projections`` asks otherwise.
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -74,7 +73,6 @@ def create_app(
         worker = threading.Thread(target=_run_views, args=(settings, stop), daemon=True)
         if embedded:
             worker.start()
-        gc.freeze()  # what startup built lives as long as the app: out of the collector's way
         try:
             yield
         finally:
