@@ -8,6 +8,7 @@ second loss is 409 ``version_conflict``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -53,16 +54,11 @@ def command(
     to check the caller's scope, the command starts from it instead of reading it again."""
     fields = body.model_dump() | overrides
     aggregate_id = target if isinstance(target, UUID) else target.id
-
-    def run() -> T:
+    held = nullcontext() if isinstance(target, UUID) else call.ledger.reusing(target)
+    with held:
         return execute(
             lambda version: method(
                 aggregate_id, **fields, actor=call.actor, now=call.now, expected_version=version
             ),
             if_match,
         )
-
-    if isinstance(target, UUID):
-        return run()
-    with call.ledger.reusing(target):
-        return run()

@@ -6,7 +6,9 @@ asyncio process with ``--clients`` concurrent HTTP clients (keep-alive): the fra
 (``GET /v1/health``, then an authenticated ``GET /v1/structures/{id}``), then ``--n``
 ``POST /v1/requests`` (open: key, sealed event, chain), then one ``POST .../responses`` per
 request opened (load, unseal, sealed event). It reports commands/s and p50/p99 latency per
-phase, next to the bare one-save-per-command rate measured just before on the same backend.
+phase, next to references measured in the same run on the same backend: the bare
+one-save-per-command rate (sequential, and with ``--clients`` threads saving at once) and the
+authenticated GET floor, with each command phase's ratio to each (``ratios``).
 """
 
 from __future__ import annotations
