@@ -86,6 +86,20 @@ def structure(ledger: Ledger) -> str:
     return "montauban"
 
 
+@pytest.fixture
+def other_structure(ledger: Ledger, structure: str) -> str:
+    """A second structure of the same department, for what must stay apart between the two."""
+    ledger.register_structure(
+        code="moissac",
+        name="FS Moissac",
+        department="82",
+        timetable=WEEKDAYS_9_TO_14,
+        actor=ADMIN,
+        now=NOW,
+    )
+    return "moissac"
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under CI=true a skipped test is a failure: nothing may pass by not running."""
     if os.environ.get("CI", "").lower() != "true":

@@ -153,16 +153,10 @@ def test_acting_without_a_mandate_is_refused(ledger: Ledger, structure: str) -> 
         act(ledger, open_request(ledger, structure), None)
 
 
-def test_acting_under_another_structures_mandate_is_refused(ledger: Ledger, structure: str) -> None:
-    ledger.register_structure(
-        code="moissac",
-        name="FS Moissac",
-        department="82",
-        timetable=WEEKDAYS_9_TO_14,
-        actor=ADMIN,
-        now=NOW,
-    )
-    mandate = sign_mandate(ledger, "moissac")
+def test_acting_under_another_structures_mandate_is_refused(
+    ledger: Ledger, structure: str, other_structure: str
+) -> None:
+    mandate = sign_mandate(ledger, other_structure)
     with pytest.raises(MandateRequired):
         act(ledger, open_request(ledger, structure), mandate.id)
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from domain.application import Ledger
 from domain.personal_data import normalized_identity
-from tests.conftest import ADMIN, DPO, NOW, WEEKDAYS_9_TO_14
+from tests.conftest import DPO, NOW
 from tests.store.test_ledger import open_request, sign_mandate
 
 ZOE = {"first_name": "Zoé", "last_name": "Lefèvre", "birth_date": "1980-02-03"}
@@ -28,19 +28,11 @@ def test_the_lookup_forgets_an_envelope_with_its_key(ledger: Ledger, structure: 
 
 
 def test_a_person_is_a_new_visitor_once_per_structure_and_quarter(
-    ledger: Ledger, structure: str
+    ledger: Ledger, structure: str, other_structure: str
 ) -> None:
-    ledger.register_structure(
-        code="moissac",
-        name="FS Moissac",
-        department="82",
-        timetable=WEEKDAYS_9_TO_14,
-        actor=ADMIN,
-        now=NOW,
-    )
     first = open_request(ledger, structure, user=ZOE)
     again = open_request(ledger, structure, user=ZOE_TYPED_AGAIN)
-    elsewhere = open_request(ledger, "moissac", user=ZOE)
+    elsewhere = open_request(ledger, other_structure, user=ZOE)
     next_quarter = NOW + timedelta(days=40)
     later = open_request(ledger, structure, user=ZOE, received_at=next_quarter, now=next_quarter)
     visits = [ledger.get_request(r.id) for r in (first, again, elsewhere, later)]
