@@ -1,22 +1,16 @@
-"""The app factory: nothing is built at import; the lifespan opens the Ledger on the settings.
-
-On SQLite (``make run``) the lifespan also runs the projection runner in a background thread,
-so one process serves everything; on PostgreSQL, views run as their own ``ledger projections
-run`` processes unless ``embedded_projections`` asks otherwise.
-"""
+"""The app factory: nothing is built at import. The composition root (``runtime.asgi``) hands
+it a way to open the services (Ledger, views, tokens, runner, clock); the lifespan opens them
+for as long as the app serves."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 
 from api import problems
-from api.auth import TokenStore
 from api.deps import Services, ServicesDep
 from api.middleware import AccessLog, BodyLimit
 from api.routers import (
@@ -29,7 +23,6 @@ from api.routers import (
     structures,
     subjects,
 )
-from runtime.settings import Settings
 
 DESCRIPTION = (
     "Request and mandate ledger of France Services counters. Authenticate with "
@@ -38,49 +31,14 @@ DESCRIPTION = (
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def create_app(
-    settings: Settings,
-    *,
-    embedded_projections: bool | None = None,
-    clock: Callable[[], datetime] = _now,
+    open_services: Callable[[], AbstractContextManager[Services]], *, max_body_bytes: int
 ) -> FastAPI:
-    embedded = (
-        settings.backend == "sqlite" if embedded_projections is None else embedded_projections
-    )
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from domain.calendar import preload
-        from runtime.wiring import open_ledger, open_runner, open_view_db
-
-        preload(clock().year)
-        ledger = open_ledger(settings)
-        runner, _ = open_runner(settings, ledger=ledger)
-        views = open_view_db(settings)
-        app.state.services = Services(
-            ledger=ledger,
-            views=views,
-            tokens=TokenStore(views),
-            runner=runner,
-            clock=clock,
-            open_views=lambda: open_view_db(settings),
-        )
-        stop = threading.Event()
-        worker = threading.Thread(target=_run_views, args=(settings, stop), daemon=True)
-        if embedded:
-            worker.start()
-        try:
+        with open_services() as services:
+            app.state.services = services
             yield
-        finally:
-            stop.set()
-            if embedded:
-                worker.join(timeout=10)
-            for close in (runner.db.close, views.close, ledger.close):
-                close()
 
     app = FastAPI(
         title="France Services ledger",
@@ -110,22 +68,11 @@ def create_app(
         failed = [v.view for v in views if v.status != "ok"]
         return {
             "status": "degraded" if failed else "ok",
-            "store": {"backend": settings.backend, "position": position},
+            "store": {"backend": services.backend, "position": position},
             "projections": {v.view: v.lag for v in views},
             "failed_projections": {v.view: v.failed_position for v in views if v.status != "ok"},
         }
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
     app.add_middleware(AccessLog)
     return app
-
-
-def _run_views(settings: Settings, stop: threading.Event) -> None:
-    from runtime.wiring import open_runner
-
-    runner, reader = open_runner(settings)
-    try:
-        runner.run_forever(stop.is_set, stop.wait)
-    finally:
-        runner.db.close()
-        reader.close()

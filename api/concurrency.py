@@ -8,7 +8,6 @@ second loss is 409 ``version_conflict``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -17,7 +16,7 @@ from pydantic import BaseModel
 
 from api.deps import Call, if_match
 from api.problems import ApiError
-from domain.common import LedgerAggregate
+from domain.aggregate import LedgerAggregate
 from domain.errors import VersionConflict
 
 T = TypeVar("T")
@@ -51,14 +50,15 @@ def command(
 ) -> T:
     """One Ledger command on one aggregate: the body's fields as arguments, the caller as actor,
     the version from ``If-Match`` (see ``execute``). Given the aggregate the route has just read
-    to check the caller's scope, the command starts from it instead of reading it again."""
+    to check the caller's scope, the first try starts from it instead of reading it again; a
+    retry after a lost race reads the store (the command may have changed the instance)."""
     fields = body.model_dump() | overrides
     aggregate_id = target if isinstance(target, UUID) else target.id
-    held = nullcontext() if isinstance(target, UUID) else call.ledger.reusing(target)
-    with held:
-        return execute(
-            lambda version: method(
-                aggregate_id, **fields, actor=call.actor, now=call.now, expected_version=version
-            ),
-            if_match,
+    tries: list[UUID | LedgerAggregate] = [aggregate_id, target]
+
+    def run(version: int | None) -> T:
+        return method(
+            tries.pop(), **fields, actor=call.actor, now=call.now, expected_version=version
         )
+
+    return execute(run, if_match)

@@ -12,11 +12,11 @@ from uuid import UUID
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.auth import Caller, Role, TokenStore
 from api.problems import ApiError, forbidden, unauthorized
+from application.authorization import Caller, Role, Tokens
+from application.ledger import Ledger
 from domain.access import Purpose
-from domain.application import Ledger
-from domain.common import Actor
+from domain.actor import Actor
 from domain.errors import NotFound
 from projections import ALL
 from projections.db import ViewDb
@@ -27,14 +27,15 @@ VIEW_TABLES = {table: table for projection in ALL for table in projection.tables
 
 @dataclass
 class Services:
-    """Everything the lifespan opens; tests build it with their own clock."""
+    """Everything the lifespan opens (built by the composition root from the settings)."""
 
     ledger: Ledger
     views: ViewDb
-    tokens: TokenStore
+    tokens: Tokens
     runner: ProjectionRunner
     clock: Callable[[], datetime]
     open_views: Callable[[], ViewDb]
+    backend: str
 
     def reading(self) -> Any:
         return self.views.reading(VIEW_TABLES)

@@ -4,23 +4,19 @@ instant (the aggregate replayed up to the last event recorded by then)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any
 from uuid import UUID
 
 from fastapi.encoders import jsonable_encoder
 
 from api.schemas import History, HistoryEvent
-from domain.application import Ledger
+from application.ledger import Ledger
 from domain.request import Request
-from domain.sla import sla_state
+from domain.sla_state import sla_state
 from domain.structure import Structure
 
 HEX_IDS: dict[Any, Any] = {UUID: lambda value: value.hex}
 ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "actor", "originator_topic"}
-
-
-class PositionedRecorder(Protocol):
-    def positions_of(self, originator_id: UUID) -> dict[int, int]: ...
 
 
 def public_data(event: Any) -> dict[str, Any]:
@@ -54,8 +50,7 @@ def state_of(request: Request, structure: Structure, as_of: datetime) -> dict[st
 
 
 def history_of(ledger: Ledger, request: Request, as_of: datetime) -> History:
-    recorder = cast(PositionedRecorder, ledger.recorder)
-    positions = recorder.positions_of(request.id)
+    positions = ledger.positions.positions_of(request.id)
     stored: list[Any] = list(ledger.repository.event_store.get(request.id))
     events = [e for e in stored if e.timestamp <= as_of]
     listed = [

@@ -29,10 +29,10 @@ from typing import Any
 
 import httpx
 
-from api.auth import TokenStore
 from bench.commands import ADVISER, NOW, TIMETABLE, bench_bare, bench_bare_concurrent, store
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger, open_view_db
+from store.tokens import TokenStore
 
 USER = {"first_name": "Camille", "last_name": "Bench"}
 
@@ -41,7 +41,7 @@ def prepare(settings: Settings) -> str:
     """A migrated store with one structure and an adviser token."""
     migrate(settings)
     ledger = open_ledger(settings)
-    ledger.register_structure(
+    ledger.structures.register_structure(
         code="bench", name="Bench", department="82", timetable=TIMETABLE, actor=ADVISER, now=NOW
     )
     ledger.close()

@@ -22,7 +22,7 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from domain.common import Actor
+from domain.actor import Actor
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger
 
@@ -64,8 +64,6 @@ def store(backend: str) -> Iterator[Settings]:
 
 def bare_env(settings: Settings) -> dict[str, str]:
     env = settings.eventsourcing_env(create_schema=True)
-    for key in ("MAPPER_TOPIC", "APPLICATION_RECORDER_TOPIC"):
-        env.pop(key)
     if settings.backend == "postgres":
         with psycopg.connect(PG_BASE, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{env["POSTGRES_SCHEMA"]}"')
@@ -111,7 +109,7 @@ def bench_bare(settings: Settings, n: int) -> dict[str, float]:
 def bench_ledger(settings: Settings, n: int) -> dict[str, float]:
     migrate(settings)
     ledger = open_ledger(settings)
-    ledger.register_structure(
+    ledger.structures.register_structure(
         code="bench", name="Bench", department="82", timetable=TIMETABLE, actor=ADVISER, now=NOW
     )
     requests: list[uuid.UUID] = []
@@ -119,7 +117,7 @@ def bench_ledger(settings: Settings, n: int) -> dict[str, float]:
 
     def open_request(_: int) -> None:
         requests.append(
-            ledger.open_request(
+            ledger.requests.open_request(
                 structure_code="bench",
                 channel="email",
                 partner="caf",
@@ -135,13 +133,16 @@ def bench_ledger(settings: Settings, n: int) -> dict[str, float]:
     results = {"Ledger.open_request (key + sealed save)": rate(n, open_request)}
     at = NOW + timedelta(hours=1)
     results["Ledger.respond (get + sealed event + save)"] = rate(
-        n, lambda i: ledger.respond(requests[i], at=at, summary="answered", actor=ADVISER, now=at)
+        n,
+        lambda i: ledger.requests.respond(
+            requests[i], at=at, summary="answered", actor=ADVISER, now=at
+        ),
     )
     mandates: list[uuid.UUID] = []
 
     def sign_mandate(_: int) -> None:
         mandates.append(
-            ledger.sign_mandate(
+            ledger.mandates.sign_mandate(
                 structure_code="bench",
                 mandant=user,
                 identity_verification={"document_type": "id_card", "verified_at": NOW},
@@ -159,7 +160,7 @@ def bench_ledger(settings: Settings, n: int) -> dict[str, float]:
     results["Ledger.sign_mandate (key + sealed save)"] = rate(n, sign_mandate)
     results["Ledger.act_on_behalf (2 gets, 2 events, 1 save)"] = rate(
         n,
-        lambda i: ledger.act_on_behalf(
+        lambda i: ledger.requests.act_on_behalf(
             requests[i],
             mandate_id=mandates[i],
             partner="caf",

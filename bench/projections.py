@@ -17,9 +17,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from application.ledger import Ledger
 from bench.commands import TIMETABLE, store
-from domain.application import Ledger
-from domain.common import Actor
+from domain.actor import Actor
 from domain.structure import Structure
 from projections.sla_queries import dashboard
 from runtime.settings import Settings
@@ -39,7 +39,7 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
 
 def register_structures(ledger: Ledger) -> list[Structure]:
     return [
-        ledger.register_structure(
+        ledger.structures.register_structure(
             code=f"s{s:02d}",
             name=f"S{s}",
             department="82",

@@ -1,4 +1,5 @@
-"""The ledger's domain: aggregates, their events, pure rules and the Ledger service layer.
+"""The ledger's domain: aggregates, their events, pure rules and errors.
 
-Plain Python plus eventsourcing: no web framework, database driver, logging or environment.
+Plain Python plus ``eventsourcing.domain`` and ``holidays``: no web framework, database driver,
+logging or environment (checked by ``make lint`` and ``tests/test_layers.py``).
 """

@@ -10,7 +10,9 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
-from domain.common import Actor, LedgerAggregate, require_text
+from domain.actor import Actor
+from domain.aggregate import LedgerAggregate
+from domain.validation import require_text
 
 
 class Purpose(StrEnum):

@@ -11,8 +11,10 @@ from enum import StrEnum
 from typing import Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from domain.common import Actor, LedgerAggregate, require_aware
+from domain.actor import Actor
+from domain.aggregate import LedgerAggregate
 from domain.errors import RuleViolation
+from domain.validation import require_aware
 
 
 class AlertKind(StrEnum):

@@ -7,9 +7,11 @@ from enum import StrEnum
 from typing import Any, cast
 from uuid import uuid4
 
-from domain.common import Actor, LedgerAggregate, require_aware, require_not_after, require_text
+from domain.actor import Actor
+from domain.aggregate import LedgerAggregate
 from domain.errors import BreachStateError, InvalidInput, LateReasonRequired
 from domain.policy import Policy, RiskLevel
+from domain.validation import require_aware, require_not_after, require_text
 
 DUE_SOON = timedelta(hours=24)
 

@@ -8,15 +8,8 @@ from enum import StrEnum
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 
-from domain.common import (
-    Actor,
-    LedgerAggregate,
-    ScopeKind,
-    SealedEvent,
-    require_aware,
-    require_not_after,
-    require_text,
-)
+from domain.actor import Actor
+from domain.aggregate import LedgerAggregate, SealedEvent
 from domain.errors import (
     InvalidInput,
     MandateExpired,
@@ -26,7 +19,10 @@ from domain.errors import (
     PersonalDataDestroyedError,
 )
 from domain.personal_data import DestructionReason, validate_person
-from domain.policy import Policy, add_months, mandate_data_due_at
+from domain.policy import Policy
+from domain.retention import add_months, mandate_data_due_at
+from domain.validation import require_aware, require_not_after, require_text
+from domain.vocabulary import ScopeKind
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

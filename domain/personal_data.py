@@ -7,8 +7,8 @@ import unicodedata
 from enum import StrEnum
 from typing import Any
 
-from domain.common import require_text
 from domain.errors import InvalidInput
+from domain.validation import require_text
 
 REQUIRED = ("first_name", "last_name")
 MAX_FIELDS = 20

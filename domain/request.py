@@ -7,19 +7,12 @@ from enum import StrEnum
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid4
 
-from domain.common import (
-    Actor,
-    Channel,
-    LedgerAggregate,
-    Mission,
-    ScopeKind,
-    SealedEvent,
-    require_code,
-    require_not_after,
-    require_text,
-)
+from domain.actor import Actor
+from domain.aggregate import LedgerAggregate, SealedEvent
 from domain.errors import InvalidInput, PersonalDataDestroyedError, RequestResolved, RuleViolation
 from domain.personal_data import DestructionReason, validate_person
+from domain.validation import require_code, require_not_after, require_text
+from domain.vocabulary import Channel, Mission, ScopeKind
 
 
 class Status(StrEnum):

@@ -9,16 +9,12 @@ from itertools import pairwise
 from typing import Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from domain.calendar import BusinessCalendar, validate_department
-from domain.common import (
-    Actor,
-    LedgerAggregate,
-    Partner,
-    require_aware,
-    require_code,
-    require_text,
-)
+from domain.actor import Actor
+from domain.aggregate import LedgerAggregate
 from domain.errors import InvalidInput, RuleViolation
+from domain.validation import require_aware, require_code, require_text
+from domain.vocabulary import Partner
+from domain.working_time import BusinessCalendar, validate_department
 
 MIN_WEEKLY_HOURS = 24.0
 MIN_OPEN_DAYS = 5
@@ -165,8 +161,12 @@ class Structure(LedgerAggregate):
     def conformity(self, at: datetime) -> Conformity:
         return conformity_of(self.timetable_at(at))
 
-    def accepts_partner(self, partner: str) -> bool:
-        return partner in Partner.__members__.values() or partner in self.local_partners
+    def require_partner(self, partner: str, field: str = "partner") -> None:
+        """A partner is national, or local and declared by the structure."""
+        if partner not in Partner.__members__.values() and partner not in self.local_partners:
+            raise InvalidInput(
+                "partner is neither national nor declared by the structure", field=field
+            )
 
     @property
     def calendar(self) -> BusinessCalendar:

@@ -13,6 +13,6 @@ from projections.breaches import breaches as _breaches
 from projections.integrity import integrity as _integrity
 from projections.mandates import mandates as _mandates
 from projections.quarterly import quarterly as _quarterly
-from projections.sla import sla as _sla
+from projections.sla_view import sla as _sla
 
 ALL: tuple[Projection, ...] = (_sla, _audit, _breaches, _mandates, _alerts, _quarterly, _integrity)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.chain import GENESIS, link
 from projections.base import Item, Projection
 from projections.db import Tx
+from store.chain import GENESIS, link
 
 integrity = Projection(
     name="integrity",

@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.calendar import quarter_of, time_zone_of
 from domain.mandate import Mandate
 from domain.request import Request
 from domain.structure import Structure
+from domain.working_time import quarter_of, time_zone_of
 from projections.base import Item, Projection
 from projections.db import Tx, from_iso, hex_id, in_clause, iso
 

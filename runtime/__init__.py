@@ -1,1 +1,2 @@
-"""The composition root: settings, logging, the store (key vault, hash chain) and the CLI."""
+"""The composition root: settings, logging, the wiring that builds everything from the settings,
+the HTTP process and the ``ledger`` command (process start)."""

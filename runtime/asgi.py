@@ -1,16 +1,80 @@
-"""The ASGI factory uvicorn workers import (``ledger serve --workers N``): settings from the
-environment, the app built in each worker process."""
+"""The HTTP process: the API's services built from the settings, and the ASGI factory uvicorn
+workers import (``ledger serve --workers N``)."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.deps import Services
+from domain.working_time import preload
 from runtime.logs import configure_logging
 from runtime.settings import Settings
+from runtime.wiring import open_ledger, open_runner, open_tokens, open_view_db
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    embedded_projections: bool | None = None,
+    clock: Callable[[], datetime] = _now,
+) -> FastAPI:
+    """On SQLite (``make run``) the app also runs the projection runner in a background thread,
+    so one process serves everything; on PostgreSQL, views run as their own ``ledger
+    projections run`` processes unless ``embedded_projections`` asks otherwise."""
+    embedded = (
+        settings.backend == "sqlite" if embedded_projections is None else embedded_projections
+    )
+
+    @contextmanager
+    def services() -> Iterator[Services]:
+        preload(clock().year)
+        ledger = open_ledger(settings)
+        runner, _ = open_runner(settings, parts=ledger.store)
+        views = open_view_db(settings)
+        stop = threading.Event()
+        worker = threading.Thread(target=_run_views, args=(settings, stop), daemon=True)
+        if embedded:
+            worker.start()
+        try:
+            yield Services(
+                ledger=ledger,
+                views=views,
+                tokens=open_tokens(views),
+                runner=runner,
+                clock=clock,
+                open_views=lambda: open_view_db(settings),
+                backend=settings.backend,
+            )
+        finally:
+            stop.set()
+            if embedded:
+                worker.join(timeout=10)
+            for close in (runner.db.close, views.close, ledger.close):
+                close()
+
+    return create_app(services, max_body_bytes=settings.max_body_bytes)
+
+
+def _run_views(settings: Settings, stop: threading.Event) -> None:
+    runner, reader = open_runner(settings)
+    try:
+        runner.run_forever(stop.is_set, stop.wait)
+    finally:
+        runner.db.close()
+        reader.close()
 
 
 def app() -> FastAPI:
     settings = Settings()
     configure_logging(settings.log_level)
-    return create_app(settings)
+    return build_app(settings)

@@ -8,8 +8,15 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import uvicorn
+
+from domain.errors import NotFound
+from runtime.demo import load_demo
 from runtime.logs import configure_logging
+from runtime.projection_cli import add_commands, run_command
 from runtime.settings import Settings
+from runtime.wiring import migrate, open_ledger, open_view_db, verify
+from store.tokens import TokenError, TokenStore
 
 
 def _now(value: str | None) -> datetime:
@@ -22,22 +29,13 @@ def _now(value: str | None) -> datetime:
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from runtime.wiring import migrate
-
     migrate(settings, app_role=args.app_role)
     print(f"schema ready on {settings.backend}")
     return 0
 
 
 def cmd_verify(settings: Settings, _: argparse.Namespace) -> int:
-    from runtime.verify import verify_ledger
-    from runtime.wiring import open_ledger
-
-    ledger = open_ledger(settings, writer=False)
-    try:
-        result = verify_ledger(ledger)
-    finally:
-        ledger.close()
+    result = verify(settings)
     print(
         json.dumps(
             {
@@ -52,9 +50,6 @@ def cmd_verify(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from runtime.demo import load_demo
-    from runtime.wiring import open_ledger
-
     ledger = open_ledger(settings)
     try:
         summary = load_demo(ledger, requests=args.requests, seed=args.seed, now=_now(args.now))
@@ -65,8 +60,6 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
     print(f"OpenAPI docs: http://{args.host}:{args.port}/docs", flush=True)
     print(
         "First token: .venv/bin/ledger token create --role admin --name first-admin "
@@ -87,10 +80,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     """``token create`` prints the token once, alone on the last line; ``token revoke`` ends it."""
-    from api.auth import TokenError, TokenStore
-    from domain.errors import NotFound
-    from runtime.wiring import open_ledger, open_view_db
-
     db = open_view_db(settings)
     tokens = TokenStore(db)
     try:
@@ -101,7 +90,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
         ledger = open_ledger(settings, writer=False)
         try:
             for code in args.structure:
-                ledger.get_structure(code)
+                ledger.structures.get(code)
         except NotFound:
             print(f"no structure {code}: register it first (POST /v1/structures)", file=sys.stderr)
             return 2
@@ -119,8 +108,6 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
-    from runtime.projection_cli import run_command
-
     return run_command(settings, args)
 
 
@@ -140,8 +127,6 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--requests", type=int, default=500)
     demo.add_argument("--seed", type=int, default=82)
     demo.add_argument("--now", help="ISO instant with offset to load the demo as of (default: now)")
-    from runtime.projection_cli import add_commands
-
     add_commands(commands)
     token = commands.add_parser("token", help="create or revoke an API bearer token")
     actions = token.add_subparsers(dest="action", required=True)

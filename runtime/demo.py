@@ -13,10 +13,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from domain.application import Ledger
-from domain.common import Actor, Channel, Mission, Partner
+from application.ledger import Ledger
+from domain.actor import Actor
 from domain.errors import VersionConflict
 from domain.request import Outcome
+from domain.vocabulary import Channel, Mission, Partner
 
 TOWNS = [
     "montauban",
@@ -107,7 +108,7 @@ def _structures(ledger: Ledger, at: datetime) -> list[str]:
     rng = random.Random(0)
     for code in TOWNS:
         try:
-            ledger.register_structure(
+            ledger.structures.register_structure(
                 code=code,
                 name=f"France Services {code.replace('-', ' ').title()}",
                 department="82",
@@ -125,7 +126,7 @@ def _one_case(
 ) -> int:
     adviser = Actor(f"adviser-{code}-{rng.randint(1, 3)}", "adviser")
     partner = rng.choice(list(Partner)).value
-    request = ledger.open_request(
+    request = ledger.requests.open_request(
         structure_code=code,
         channel=rng.choice(CHANNELS).value,
         partner=partner,
@@ -137,11 +138,11 @@ def _one_case(
         now=received,
     )
     at = received + timedelta(hours=min(rng.expovariate(1 / 30), 120))
-    ledger.respond(request.id, at=at, summary="first answer given", actor=adviser, now=at)
+    ledger.requests.respond(request.id, at=at, summary="first answer given", actor=adviser, now=at)
     signed = 0
     if rng.random() < 0.12:
         signed = 1
-        mandate = ledger.sign_mandate(
+        mandate = ledger.mandates.sign_mandate(
             structure_code=code,
             mandant=_person(rng),
             identity_verification={"document_type": "id_card", "verified_at": at},
@@ -154,7 +155,7 @@ def _one_case(
             actor=adviser,
             now=at,
         )
-        ledger.act_on_behalf(
+        ledger.requests.act_on_behalf(
             request.id,
             mandate_id=mandate.id,
             partner=partner,
@@ -166,7 +167,7 @@ def _one_case(
         )
         counts["actions"] += 1
         if rng.random() < 0.2:
-            ledger.revoke_mandate(
+            ledger.mandates.revoke_mandate(
                 mandate.id,
                 requested_by="mandant",
                 channel="phone",
@@ -176,19 +177,19 @@ def _one_case(
                 now=at,
             )
     if rng.random() < 0.08:
-        ledger.escalate(
+        ledger.requests.escalate(
             request.id, partner=partner, reason="file blocked", at=at, actor=adviser, now=at
         )
     if rng.random() < 0.7:
         done = at + timedelta(hours=rng.uniform(1, 72))
-        ledger.resolve(
+        ledger.requests.resolve(
             request.id, outcome=rng.choice(list(Outcome)).value, at=done, actor=adviser, now=done
         )
     return signed
 
 
 def _breach(ledger: Ledger, aware_at: datetime) -> None:
-    ledger.declare_breach(
+    ledger.breaches.declare_breach(
         aware_at=aware_at,
         detected_at=aware_at - timedelta(hours=3),
         nature=["confidentiality"],

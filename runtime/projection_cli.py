@@ -30,14 +30,14 @@ def add_commands(commands: Any) -> None:
 
 def run_command(settings: Settings, args: argparse.Namespace) -> int:
     names = getattr(args, "view", None) or getattr(args, "name", None) or None
-    runner, ledger = open_runner(settings, names)
+    runner, parts = open_runner(settings, names)
     try:
         return {"run": _run, "rebuild": _rebuild, "status": _status}[args.projections_command](
             runner, settings, args
         )
     finally:
         runner.db.close()
-        ledger.close()
+        parts.close()
 
 
 def _run(runner: ProjectionRunner, settings: Settings, args: argparse.Namespace) -> int:

@@ -74,24 +74,21 @@ class Settings(BaseSettings):
         )
 
     def eventsourcing_env(self, *, create_schema: bool = False) -> dict[str, str]:
-        """The eventsourcing environment; schema creation happens only in ``ledger migrate``."""
-        env = {
-            "MAPPER_TOPIC": "runtime.sealing:SealingMapper",
-            "CREATE_TABLE": "y" if create_schema else "n",
-        }
+        """The eventsourcing environment of the store (which database); the composition root
+        builds our recorder and mapper on it. ``create_schema`` is for eventsourcing's own
+        recorders (the benches' bare reference); ours create theirs in ``ledger migrate``."""
+        env = {"CREATE_TABLE": "y" if create_schema else "n"}
         if self.backend == "sqlite":
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             env |= {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path),
-                "APPLICATION_RECORDER_TOPIC": "runtime.store:SQLiteLedgerRecorder",
             }
             return env
         url = urlsplit(self.database_url)
         query = dict(part.split("=", 1) for part in url.query.split("&") if "=" in part)
         env |= {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "APPLICATION_RECORDER_TOPIC": "runtime.store:PostgresLedgerRecorder",
             "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),

@@ -9,24 +9,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from domain.application import Ledger
-from domain.common import Actor
+from application.ledger import Ledger
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger
+from tests.builders import ADMIN, NOW, TEST_SECRET, WEEKDAYS_9_TO_14
 
 PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
-TEST_SECRET = "test-only-subject-secret"
-ADVISER = Actor(name="adviser-ana", role="adviser")
-ADMIN = Actor(name="admin-paul", role="admin")
-DPO = Actor(name="dpo-lea", role="dpo")
-WEEKDAYS_9_TO_14 = [{"weekday": d, "opens": "09:00", "closes": "14:00"} for d in range(1, 6)]
 
 
 def _postgres_unavailable() -> str | None:
@@ -75,7 +68,7 @@ def ledger(settings: Settings) -> Iterator[Ledger]:
 
 @pytest.fixture
 def structure(ledger: Ledger) -> str:
-    ledger.register_structure(
+    ledger.structures.register_structure(
         code="montauban",
         name="France Services Montauban",
         department="82",
@@ -89,7 +82,7 @@ def structure(ledger: Ledger) -> str:
 @pytest.fixture
 def other_structure(ledger: Ledger, structure: str) -> str:
     """A second structure of the same department, for what must stay apart between the two."""
-    ledger.register_structure(
+    ledger.structures.register_structure(
         code="moissac",
         name="FS Moissac",
         department="82",

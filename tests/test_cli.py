@@ -11,11 +11,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from runtime import cli
+from runtime.asgi import build_app
 from runtime.settings import Settings
-from runtime.verify import verify_ledger
 from runtime.wiring import open_ledger, open_view_db
+from tests.builders import verify_ledger
 
 
 def test_migrate_is_repeatable(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,7 +32,7 @@ def test_demo_loads_a_department_that_verifies(
     result = verify_ledger(ledger)
     assert result.ok
     assert result.events_checked > 100
-    assert ledger.get_structure("moissac").department == "82"
+    assert ledger.structures.get("moissac").department == "82"
     ledger.close()
     assert cli.main(["verify"]) == 0
 
@@ -44,7 +44,7 @@ def test_demo_refuses_a_naive_now(env: Settings) -> None:
 
 def test_health_reports_the_store_and_the_lag_of_each_view(env: Settings) -> None:
     assert cli.main(["demo", "--requests", "5", "--now", "2026-11-26T12:00:00+01:00"]) == 0
-    with TestClient(create_app(env, embedded_projections=False)) as client:
+    with TestClient(build_app(env, embedded_projections=False)) as client:
         body = client.get("/v1/health").json()
     assert body["status"] == "ok"
     assert body["store"]["backend"] == env.backend
@@ -57,7 +57,7 @@ def test_health_reports_the_store_and_the_lag_of_each_view(env: Settings) -> Non
 
 def test_the_embedded_runner_brings_every_view_to_the_head(env: Settings) -> None:
     assert cli.main(["demo", "--requests", "5", "--now", "2026-11-26T12:00:00+01:00"]) == 0
-    with TestClient(create_app(env, embedded_projections=True)) as client:
+    with TestClient(build_app(env, embedded_projections=True)) as client:
         for _ in range(500):
             body = client.get("/v1/health").json()
             if not any(body["projections"].values()):
@@ -101,7 +101,7 @@ def test_a_token_is_printed_once_alone_on_the_last_line_and_revocable(
     assert cli.main(argv) == 0
     token = capsys.readouterr().out.splitlines()[-1]
     assert token.startswith("fsl_")
-    with TestClient(create_app(env, embedded_projections=False)) as client:
+    with TestClient(build_app(env, embedded_projections=False)) as client:
         headers = {"Authorization": f"Bearer {token}"}
         assert client.get("/v1/structures/moissac", headers=headers).status_code == 200
         assert client.get("/v1/structures/cahors", headers=headers).status_code == 404

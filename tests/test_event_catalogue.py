@@ -5,10 +5,10 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import JSONTranscoder, StoredEvent
+from eventsourcing.persistence import StoredEvent
 
-from domain.application import Ledger
-from runtime.sealing import SealingMapper
+from store.open import transcoder
+from store.sealing import SealingMapper
 from tests.events import event_classes
 
 ROOT = Path(__file__).parent.parent
@@ -32,9 +32,7 @@ def test_the_fixtures_hold_an_example_of_the_current_version_of_every_event_clas
 
 @pytest.fixture(scope="module")
 def mapper_without_keys() -> SealingMapper:
-    transcoder = JSONTranscoder()
-    Ledger.register_transcodings(Ledger.__new__(Ledger), transcoder)
-    return SealingMapper(transcoder=transcoder)
+    return SealingMapper(transcoder(), keys=None)
 
 
 @pytest.mark.parametrize(

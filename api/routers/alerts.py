@@ -9,9 +9,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Query, Response
 
-from api.auth import Role
 from api.concurrency import execute, tag
 from api.deps import Call, IfMatch, SupervisorOrDpo, parse_id
+from application.authorization import Role
 from domain.errors import NotFound
 from domain.mandate import Mandate
 from domain.request import Request
@@ -42,13 +42,13 @@ def acknowledge(
 ) -> dict[str, Any]:
     """Someone saw the alert and took it in hand. A supervisor acknowledges the alerts about
     their structures' cases and mandates; a DPO any."""
-    alert = call.ledger.get_alert(parse_id(alert_id, "alert"))
+    alert = call.ledger.alerts.get(parse_id(alert_id, "alert"))
     if call.caller.role == Role.SUPERVISOR:
         subject: object = _subject_of(call, alert.subject_id)
         if not isinstance(subject, Request | Mandate) or not call.caller.sees(subject.structure_id):
             raise NotFound("no such alert")
     acknowledged = execute(
-        lambda version: call.ledger.acknowledge_alert(
+        lambda version: call.ledger.alerts.acknowledge_alert(
             alert.id, actor=call.actor, now=call.now, expected_version=version
         ),
         if_match,

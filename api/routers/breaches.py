@@ -59,7 +59,9 @@ def on_breach(
 @router.post("", status_code=201)
 def declare(body: BreachIn, call: Dpo, response: Response) -> BreachOut:
     """Enters the register; the CNIL deadline is 72 hours after awareness."""
-    breach = call.ledger.declare_breach(actor=call.actor, now=call.now, **body.model_dump())
+    breach = call.ledger.breaches.declare_breach(
+        actor=call.actor, now=call.now, **body.model_dump()
+    )
     return breach_out(breach, response)
 
 
@@ -71,7 +73,9 @@ def assess(
     response: Response,
     if_match: IfMatch = None,
 ) -> BreachOut:
-    return on_breach(call.ledger.assess_breach_risk, breach_id, body, call, response, if_match)
+    return on_breach(
+        call.ledger.breaches.assess_breach_risk, breach_id, body, call, response, if_match
+    )
 
 
 @router.post("/{breach_id}/cnil-notifications", status_code=201)
@@ -83,12 +87,12 @@ def notify(
     if_match: IfMatch = None,
 ) -> BreachOut:
     """A late initial notification without ``late_reason`` is 422 ``late_reason_required``."""
-    return on_breach(call.ledger.notify_cnil, breach_id, body, call, response, if_match)
+    return on_breach(call.ledger.breaches.notify_cnil, breach_id, body, call, response, if_match)
 
 
 @router.get("/{breach_id}")
 def read(breach_id: str, call: Dpo, response: Response) -> BreachOut:
-    return breach_out(call.ledger.get_breach(parse_id(breach_id, "breach")), response)
+    return breach_out(call.ledger.breaches.get(parse_id(breach_id, "breach")), response)
 
 
 @router.post("/{breach_id}/subject-information")
@@ -100,7 +104,9 @@ def inform_subjects(
     if_match: IfMatch = None,
 ) -> BreachOut:
     """GDPR 34: the people concerned were told (when, by which channel)."""
-    return on_breach(call.ledger.inform_breach_subjects, breach_id, body, call, response, if_match)
+    return on_breach(
+        call.ledger.breaches.inform_breach_subjects, breach_id, body, call, response, if_match
+    )
 
 
 @router.post("/{breach_id}/subject-exemption")
@@ -112,7 +118,9 @@ def exempt_subjects(
     if_match: IfMatch = None,
 ) -> BreachOut:
     """GDPR 34(3): why the people concerned are not told individually."""
-    return on_breach(call.ledger.exempt_breach_subjects, breach_id, body, call, response, if_match)
+    return on_breach(
+        call.ledger.breaches.exempt_breach_subjects, breach_id, body, call, response, if_match
+    )
 
 
 @router.post("/{breach_id}/closure")
@@ -120,7 +128,7 @@ def close(
     breach_id: str, body: ClosureIn, call: Dpo, response: Response, if_match: IfMatch = None
 ) -> BreachOut:
     """Refused (409) while the risk is unassessed, a due notification or information missing."""
-    return on_breach(call.ledger.close_breach, breach_id, body, call, response, if_match)
+    return on_breach(call.ledger.breaches.close_breach, breach_id, body, call, response, if_match)
 
 
 @router.get("")

@@ -18,7 +18,7 @@ def destroy(envelope_id: str, body: DestructionIn, call: Dpo) -> DestructionOut:
     if body.at is not None and body.at > call.now:
         raise ApiError(422, "invalid_input", "at cannot be in the future", "at")
     envelope = parse_id(envelope_id, "envelope")
-    owner = call.ledger.destroy_envelope(
+    owner = call.ledger.personal_data.destroy_envelope(
         envelope, reason=body.reason, actor=call.actor, now=call.now
     )
     if owner.destroyed_at is None:

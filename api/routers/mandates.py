@@ -18,7 +18,7 @@ READ_ENDPOINT = "GET /v1/mandates/{id}"
 
 
 def load(call: Call, mandate_id: str) -> Mandate:
-    mandate = call.ledger.get_mandate(parse_id(mandate_id, "mandate"))
+    mandate = call.ledger.mandates.get(parse_id(mandate_id, "mandate"))
     in_scope(call, mandate.structure_id, "mandate")
     return mandate
 
@@ -47,7 +47,7 @@ def preconditions(body: MandateIn) -> dict[str, Any]:
 def sign(body: MandateIn, call: Adviser, response: Response) -> StatusOut:
     """Refused (422 ``mandate_precondition_missing``) naming the first missing precondition."""
     in_scope(call, structure_uuid(body.structure_id), "structure")
-    mandate = call.ledger.sign_mandate(
+    mandate = call.ledger.mandates.sign_mandate(
         structure_code=body.structure_id, **preconditions(body), actor=call.actor, now=call.now
     )
     return status_out(call, mandate, response)
@@ -64,7 +64,7 @@ def read(
     reading_for(call, purpose)
     mandate = load(call, mandate_id)
     if mandate.mandant is not None:
-        call.ledger.record_access(
+        call.ledger.personal_data.record_access(
             mandate, endpoint=READ_ENDPOINT, purpose=purpose, actor=call.actor, now=call.now
         )
     structure: Structure = call.ledger.repository.get(mandate.structure_id)
@@ -94,5 +94,7 @@ def revoke(
     if_match: IfMatch = None,
 ) -> StatusOut:
     """Effective at once; revoking a revoked mandate records nothing more."""
-    mandate = command(call.ledger.revoke_mandate, load(call, mandate_id), body, call, if_match)
+    mandate = command(
+        call.ledger.mandates.revoke_mandate, load(call, mandate_id), body, call, if_match
+    )
     return status_out(call, mandate, response)

@@ -31,7 +31,7 @@ from api.schemas import (
 from api.scoping import scoped_structure
 from domain.access import Purpose
 from domain.request import Request
-from domain.sla import SlaState, sla_state
+from domain.sla_state import SlaState, sla_state
 from domain.structure import Structure, structure_uuid
 from projections import sla_queries
 
@@ -51,7 +51,7 @@ def summary(request: Request) -> RequestSummary:
 
 def load(call: Call, request_id: str) -> Request:
     """The request if the caller's structures hold it; 404 otherwise."""
-    request = call.ledger.get_request(parse_id(request_id, "request"))
+    request = call.ledger.requests.get(parse_id(request_id, "request"))
     in_scope(call, request.structure_id, "request")
     return request
 
@@ -77,7 +77,7 @@ def on_request(
 def open_request(body: RequestIn, call: Adviser, response: Response) -> RequestSummary:
     in_scope(call, structure_uuid(body.structure_id), "structure")
     fields = body.model_dump(exclude={"structure_id"})
-    request = call.ledger.open_request(
+    request = call.ledger.requests.open_request(
         structure_code=body.structure_id, **fields, actor=call.actor, now=call.now
     )
     return tagged(response, request)
@@ -113,7 +113,7 @@ def read(
     reading_for(call, purpose)
     request = load(call, request_id)
     if request.user is not None:
-        call.ledger.record_access(
+        call.ledger.personal_data.record_access(
             request, endpoint=READ_ENDPOINT, purpose=purpose, actor=call.actor, now=call.now
         )
     tag(response, request.version)
@@ -144,7 +144,7 @@ def respond(
     request_id: str, body: ResponseIn, call: Adviser, response: Response, if_match: IfMatch = None
 ) -> RequestSummary:
     """The first response stops the SLA clock."""
-    return on_request(call.ledger.respond, request_id, body, call, response, if_match)
+    return on_request(call.ledger.requests.respond, request_id, body, call, response, if_match)
 
 
 @router.post("/{request_id}/actions", status_code=201)
@@ -153,7 +153,9 @@ def act_on_behalf(
 ) -> RequestSummary:
     """Refused (409) without an active mandate of the structure covering partner and scope."""
     found, mandate_id = load(call, request_id), _mandate_id(body.mandate_id)
-    request = command(call.ledger.act_on_behalf, found, body, call, if_match, mandate_id=mandate_id)
+    request = command(
+        call.ledger.requests.act_on_behalf, found, body, call, if_match, mandate_id=mandate_id
+    )
     return tagged(response, request)
 
 
@@ -175,7 +177,7 @@ def escalate(
     response: Response,
     if_match: IfMatch = None,
 ) -> RequestSummary:
-    return on_request(call.ledger.escalate, request_id, body, call, response, if_match)
+    return on_request(call.ledger.requests.escalate, request_id, body, call, response, if_match)
 
 
 @router.post("/{request_id}/resolution")
@@ -187,7 +189,7 @@ def resolve(
     if_match: IfMatch = None,
 ) -> ResolutionOut:
     """The personal data become due for destruction (``destruction_due_at``)."""
-    request = command(call.ledger.resolve, load(call, request_id), body, call, if_match)
+    request = command(call.ledger.requests.resolve, load(call, request_id), body, call, if_match)
     return ResolutionOut(
         **tagged(response, request).model_dump(), destruction_due_at=request.data_due_at
     )
@@ -202,7 +204,9 @@ def assign(
     if_match: IfMatch = None,
 ) -> RequestSummary:
     """Names the adviser in charge (a token name, not a person's identity)."""
-    return on_request(call.ledger.assign_adviser, request_id, body, call, response, if_match)
+    return on_request(
+        call.ledger.requests.assign_adviser, request_id, body, call, response, if_match
+    )
 
 
 @router.post("/{request_id}/partner-answers", status_code=201)
@@ -213,7 +217,9 @@ def record_partner_answer(
     response: Response,
     if_match: IfMatch = None,
 ) -> RequestSummary:
-    return on_request(call.ledger.record_partner_answer, request_id, body, call, response, if_match)
+    return on_request(
+        call.ledger.requests.record_partner_answer, request_id, body, call, response, if_match
+    )
 
 
 @router.post("/{request_id}/reopening")
@@ -225,7 +231,7 @@ def reopen(
     if_match: IfMatch = None,
 ) -> RequestSummary:
     """A resolved request opens again (its data are kept again from now)."""
-    return on_request(call.ledger.reopen, request_id, body, call, response, if_match)
+    return on_request(call.ledger.requests.reopen, request_id, body, call, response, if_match)
 
 
 @router.get("/{request_id}/history")

@@ -28,7 +28,7 @@ def structure_out(structure: Structure, now: datetime) -> StructureOut:
 
 @router.post("", status_code=201)
 def register(body: StructureIn, call: Admin, response: Response) -> StructureOut:
-    structure = call.ledger.register_structure(
+    structure = call.ledger.structures.register_structure(
         code=body.id,
         name=body.name,
         department=body.department,
@@ -44,7 +44,7 @@ def register(body: StructureIn, call: Admin, response: Response) -> StructureOut
 
 @router.get("/{structure_id}")
 def read(structure_id: str, call: AnyRole, response: Response) -> StructureOut:
-    structure = call.ledger.get_structure(structure_id)
+    structure = call.ledger.structures.get(structure_id)
     in_scope(call, structure.id, "structure")
     tag(response, structure.version)
     return structure_out(structure, call.now)
@@ -60,7 +60,7 @@ def change_timetable(
 ) -> StructureOut:
     """Announced in advance (Art. 4.2): effective now or later, never in the past."""
     structure = execute(
-        lambda version: call.ledger.change_timetable(
+        lambda version: call.ledger.structures.change_timetable(
             structure_id,
             [slot.model_dump() for slot in body.timetable],
             body.effective_from,

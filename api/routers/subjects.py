@@ -14,7 +14,6 @@ from fastapi import APIRouter
 from api.deps import Dpo
 from api.schemas import Person
 from domain.access import Purpose
-from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
 from domain.request import Request
 from domain.structure import Structure
@@ -29,12 +28,11 @@ def search(body: Person, call: Dpo) -> list[dict[str, Any]]:
     subject = normalized_identity(validate_person(body.model_dump(), "body"))
     found = []
     for envelope_id in ledger.keys.envelopes_of(subject):
-        owner_id = ledger.keys.owner_of(envelope_id)
-        owner: object = ledger.repository.get(owner_id) if owner_id else None
-        if not isinstance(owner, Request | Mandate):
+        owner = ledger.personal_data.owner_of(envelope_id)
+        if owner is None:
             continue
         structure: Structure = ledger.repository.get(owner.structure_id)
-        ledger.record_access(
+        ledger.personal_data.record_access(
             owner,
             endpoint=ENDPOINT,
             purpose=Purpose.SUBJECT_ACCESS_REQUEST,

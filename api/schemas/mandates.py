@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import Code, Id, In, Person, Text
-from domain.common import ScopeKind
 from domain.mandate import RevocationChannel
+from domain.vocabulary import ScopeKind
 
 
 class IdentityVerification(In):

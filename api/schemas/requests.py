@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
 from api.schemas.common import Code, Id, In, Person, Text
-from domain.common import Channel, Mission, ScopeKind
 from domain.request import Outcome
+from domain.vocabulary import Channel, Mission, ScopeKind
 
 
 class RequestIn(In):

@@ -11,11 +11,11 @@ from uuid import UUID
 import pytest
 import structlog
 
-from domain.common import Actor
+from domain.actor import Actor
 from domain.errors import VersionConflict
 from domain.request import Request
 from runtime.logs import configure_logging
-from tests.api.conftest import HOME, USER, Api, mandate_body
+from tests.builders import HOME, MARTIN, Api, mandate_body
 
 OTHER = Actor(name="adviser-bo", role="adviser")
 
@@ -26,7 +26,7 @@ GOOD_REQUEST = {
     "mission": "information",
     "theme": "rsa",
     "received_at": "2026-11-23T10:00:00+01:00",
-    "user": USER,
+    "user": MARTIN,
 }
 
 
@@ -77,7 +77,7 @@ def test_a_malformed_body_is_422_on_the_body(api: Api) -> None:
 
 def test_an_oversized_body_is_413_before_any_handler(api: Api) -> None:
     before = api.position()
-    big = GOOD_REQUEST | {"user": USER | {"note": "x" * 70_000}}
+    big = GOOD_REQUEST | {"user": MARTIN | {"note": "x" * 70_000}}
     response = api.call("POST", "/v1/requests", "adviser", json=big)
     refused(api, response, 413, "body", before)
 
@@ -157,22 +157,22 @@ def test_a_malformed_if_match_is_422(api: Api) -> None:
 def test_a_lost_race_is_retried_once_then_409(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     request_id = api.open_request()["id"]
     ledger = api.services.ledger
-    real_save, calls = ledger.save, {"n": 0}
+    real_save, calls = ledger.committer.save, {"n": 0}
 
-    def losing_once(*aggregates: Any, **kwargs: Any) -> Any:
+    def losing_once(aggregates: Any, extras: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 1:
             raise VersionConflict("the resource changed while the command ran")
-        return real_save(*aggregates, **kwargs)
+        return real_save(aggregates, extras)
 
-    monkeypatch.setattr(ledger, "_save", losing_once)
+    monkeypatch.setattr(ledger.committer, "save", losing_once)
     assert api.respond(request_id).status_code == 201
     assert calls["n"] == 2
 
-    def always_losing(*aggregates: Any, **kwargs: Any) -> Any:
+    def always_losing(aggregates: Any, extras: Any) -> Any:
         raise VersionConflict("the resource changed while the command ran")
 
-    monkeypatch.setattr(ledger, "_save", always_losing)
+    monkeypatch.setattr(ledger.committer, "save", always_losing)
     response = api.respond(request_id)
     assert response.status_code == 409
     assert response.json()["code"] == "version_conflict"
@@ -184,21 +184,21 @@ def test_a_write_between_the_scope_read_and_the_command_is_a_lost_race_retried(
     """The command starts from the route's scope read; a write in between must not be lost."""
     request_id = api.open_request()["id"]
     ledger = api.services.ledger
-    real_get = ledger.get_request
+    real_get = ledger.requests.get
 
     def read_then_someone_writes(aggregate_id: UUID) -> Request:
         found = real_get(aggregate_id)
-        monkeypatch.setattr(ledger, "get_request", real_get)
-        ledger.respond(
+        monkeypatch.setattr(ledger.requests, "get", real_get)
+        ledger.requests.respond(
             aggregate_id, at=api.clock.now, summary="other", actor=OTHER, now=api.clock.now
         )
         return found
 
-    monkeypatch.setattr(ledger, "get_request", read_then_someone_writes)
+    monkeypatch.setattr(ledger.requests, "get", read_then_someone_writes)
     response = api.respond(request_id, "mine")
     assert response.status_code == 201
     assert response.headers["ETag"] == '"3"'
-    summaries = [r["summary"] for r in ledger.get_request(UUID(request_id)).responses]
+    summaries = [r["summary"] for r in ledger.requests.get(UUID(request_id)).responses]
     assert summaries == ["other", "mine"]
 
 
@@ -237,7 +237,7 @@ def test_an_unexpected_failure_is_a_problem_and_changes_nothing(
     def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("the store went away")
 
-    monkeypatch.setattr(api.services.ledger, "open_request", broken)
+    monkeypatch.setattr(api.services.ledger.requests, "open_request", broken)
     before = api.position()
     api.client._transport.raise_server_exceptions = False  # type: ignore[attr-defined]  # as a server
     response = api.call("POST", "/v1/requests", "adviser", json=GOOD_REQUEST)

@@ -6,8 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
-from tests.api.conftest import HOME, OTHER, USER, Api, structure_body
-from tests.conftest import NOW
+from tests.builders import HOME, MARTIN, NOW, OTHER, Api, structure_body
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 
@@ -91,7 +90,7 @@ def test_reading_a_request_shows_the_user_and_records_the_access(api: Api) -> No
     response = api.call("GET", f"/v1/requests/{created['id']}", "adviser")
     assert response.status_code == 200
     body = response.json()
-    assert body["user"] == USER
+    assert body["user"] == MARTIN
     assert body["sla_state"] == "on_time"
     assert body["first_response_at"] is None
     assert response.headers["ETag"] == '"1"'
@@ -257,7 +256,7 @@ def test_a_mandate_is_signed_active_and_read_with_its_scopes(api: Api) -> None:
     body = read.json()
     assert body["scopes"] == [{"partner": "caf", "kinds": ["act_on_behalf", "data_communication"]}]
     assert body["revoked_at"] is None
-    assert body["mandant"] == USER
+    assert body["mandant"] == MARTIN
 
 
 def test_a_mandate_without_a_precondition_is_refused_naming_it(api: Api) -> None:
@@ -269,7 +268,7 @@ def test_a_mandate_without_a_precondition_is_refused_naming_it(api: Api) -> None
         ({"signed_document_sha256": None}, "signed_document_sha256"),
     ):
         before = api.position()
-        from tests.api.conftest import mandate_body
+        from tests.builders import mandate_body
 
         response = api.call("POST", "/v1/mandates", "adviser", json=mandate_body(NOW) | missing)
         body = problem(response, 422, "mandate_precondition_missing")
@@ -425,12 +424,12 @@ def test_integrity_reports_the_verified_chain(api: Api) -> None:
 def test_alerts_are_listed_by_kind_and_status(api: Api) -> None:
     from uuid import UUID
 
+    from domain.actor import SYSTEM
     from domain.alert import AlertKind, AlertLevel
-    from domain.common import SYSTEM
 
     created = api.open_request()
     ledger = api.services.ledger
-    ledger.raise_alert(
+    ledger.alerts.raise_alert(
         kind=AlertKind.SLA,
         subject_id=UUID(created["id"]),
         due_at=NOW + timedelta(days=3),
@@ -487,7 +486,7 @@ def test_no_token_or_a_bad_or_revoked_one_is_401(api: Api) -> None:
     problem(api.client.get(f"/v1/structures/{HOME}"), 401, "unauthorized")
     bad = {"Authorization": "Bearer fsl_not-a-token"}
     problem(api.client.get(f"/v1/structures/{HOME}", headers=bad), 401, "unauthorized")
-    from api.auth import TokenStore
+    from store.tokens import TokenStore
 
     TokenStore(api.services.views).revoke("admin-paul", NOW)
     problem(api.call("GET", f"/v1/structures/{HOME}", "admin"), 401, "unauthorized")
@@ -521,7 +520,7 @@ def test_a_dpo_finds_a_persons_envelopes_and_reads_them_for_an_access_request(ap
         "dpo",
         params={"purpose": "subject_access_request"},
     )
-    assert read.json()["user"] == USER
+    assert read.json()["user"] == MARTIN
     api.catch_up()
     trail = api.call("GET", "/v1/audit/events", "dpo", params={"request_id": request["id"]})
     reads = [e for e in trail.json() if e["action"] == "DataAccess.PersonalDataRead"]
@@ -617,11 +616,11 @@ def test_subjects_may_be_exempted_from_information_with_a_ground(api: Api) -> No
 def test_alerts_are_acknowledged_by_their_structures_supervisor_only(api: Api) -> None:
     from uuid import UUID
 
+    from domain.actor import SYSTEM
     from domain.alert import AlertKind, AlertLevel
-    from domain.common import SYSTEM
 
     created = api.open_request()
-    alert, _ = api.services.ledger.raise_alert(
+    alert, _ = api.services.ledger.alerts.raise_alert(
         kind=AlertKind.SLA,
         subject_id=UUID(created["id"]),
         due_at=NOW + timedelta(days=3),

@@ -9,9 +9,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from tests.api.conftest import CALLERS, HOME, USER, Api, breach_body, mandate_body, structure_body
-from tests.conftest import ADVISER, DPO, NOW
-from tests.store.test_ledger import declare_breach, open_request, sign_mandate
+from tests.builders import (
+    ADVISER,
+    CALLERS,
+    DPO,
+    HOME,
+    MARTIN,
+    NOW,
+    Api,
+    breach_body,
+    declare_breach,
+    mandate_body,
+    open_request,
+    sign_mandate,
+    structure_body,
+)
 
 ADMIN, DPO_ROLE, ADVISER_ROLE, SUPERVISOR = "admin", "dpo", "adviser", "supervisor"
 CASE_WORK = {ADVISER_ROLE, SUPERVISOR}
@@ -41,13 +53,15 @@ def fresh_breach(api: Api) -> str:
 
 def fresh_resolved_request(api: Api) -> str:
     request = open_request(api.services.ledger, HOME)
-    api.services.ledger.resolve(request.id, outcome="solved", at=NOW, actor=ADVISER, now=NOW)
+    api.services.ledger.requests.resolve(
+        request.id, outcome="solved", at=NOW, actor=ADVISER, now=NOW
+    )
     return request.id.hex
 
 
 def fresh_escalated_request(api: Api) -> str:
     request = open_request(api.services.ledger, HOME)
-    api.services.ledger.escalate(
+    api.services.ledger.requests.escalate(
         request.id, partner="caf", reason="blocked", at=NOW, actor=ADVISER, now=NOW
     )
     return request.id.hex
@@ -55,14 +69,14 @@ def fresh_escalated_request(api: Api) -> str:
 
 def fresh_closable_breach(api: Api) -> str:
     breach = declare_breach(api.services.ledger, now=NOW)
-    api.services.ledger.assess_breach_risk(
+    api.services.ledger.breaches.assess_breach_risk(
         breach.id, level="none", rationale="encrypted", actor=DPO, now=NOW
     )
     return breach.id.hex
 
 
 def fresh_alert(api: Api) -> str:
-    alert, _ = api.services.ledger.raise_alert(
+    alert, _ = api.services.ledger.alerts.raise_alert(
         kind="sla",
         subject_id=open_request(api.services.ledger, HOME).id,
         due_at=NOW + timedelta(days=3),
@@ -110,7 +124,7 @@ ENDPOINTS = [
             "mission": "information",
             "theme": "rsa",
             "received_at": AT,
-            "user": USER,
+            "user": MARTIN,
         },
     ),
     Endpoint("GET", lambda a: "/v1/requests", CASE_WORK, True, params={"structure_id": HOME}),
@@ -229,7 +243,7 @@ ENDPOINTS = [
         "GET", lambda a: "/v1/dashboards/sla", {SUPERVISOR}, True, params={"structure_id": HOME}
     ),
     Endpoint("GET", lambda a: "/v1/audit/events", {DPO_ROLE}, False),
-    Endpoint("POST", lambda a: "/v1/subjects/search", {DPO_ROLE}, False, lambda a: USER),
+    Endpoint("POST", lambda a: "/v1/subjects/search", {DPO_ROLE}, False, lambda a: MARTIN),
     Endpoint("GET", lambda a: "/v1/audit/integrity", {DPO_ROLE}, False),
     Endpoint("GET", lambda a: "/v1/alerts", {SUPERVISOR, DPO_ROLE}, False),
     Endpoint(

@@ -5,10 +5,10 @@ from uuid import uuid4
 
 import pytest
 
+from domain.actor import SYSTEM
 from domain.alert import Alert, AlertKind, AlertLevel
-from domain.common import SYSTEM
 from domain.errors import RuleViolation
-from tests.conftest import DPO, NOW
+from tests.builders import DPO, NOW
 
 
 def test_the_same_alert_has_the_same_id_whoever_raises_it() -> None:

@@ -8,7 +8,7 @@ import pytest
 from domain.breach import Breach, BreachState, ExemptionGround, Phase
 from domain.errors import BreachStateError, InvalidInput, LateReasonRequired
 from domain.policy import Policy, RiskLevel
-from tests.conftest import DPO, NOW
+from tests.builders import DPO, NOW
 
 FRIDAY = datetime(2026, 11, 27, 18, 0, tzinfo=NOW.tzinfo)
 

@@ -9,7 +9,6 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from domain.common import ScopeKind
 from domain.errors import (
     InvalidInput,
     MandateExpired,
@@ -20,8 +19,10 @@ from domain.errors import (
 )
 from domain.mandate import Mandate, MandateStatus, RevocationChannel
 from domain.personal_data import DestructionReason
-from domain.policy import Policy, add_months
-from tests.conftest import ADVISER, NOW
+from domain.policy import Policy
+from domain.retention import add_months
+from domain.vocabulary import ScopeKind
+from tests.builders import ADVISER, NOW
 
 POLICY = Policy()
 SHA = "a" * 64

@@ -5,13 +5,13 @@ from uuid import uuid4
 
 import pytest
 
-from domain.calendar import RULE_VERSION, BusinessCalendar
-from domain.common import Channel, Mission
 from domain.errors import InvalidInput, PersonalDataDestroyedError, RequestResolved, RuleViolation
 from domain.personal_data import DestructionReason
 from domain.request import Outcome, Request, Status
-from domain.sla import SlaState, sla_state
-from tests.conftest import ADVISER, NOW
+from domain.sla_state import SlaState, sla_state
+from domain.vocabulary import Channel, Mission
+from domain.working_time import RULE_VERSION, BusinessCalendar
+from tests.builders import ADVISER, NOW
 
 LATER = NOW + timedelta(hours=2)
 USER = {"first_name": "Jeanne", "last_name": "Test"}

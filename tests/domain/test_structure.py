@@ -6,7 +6,7 @@ import pytest
 
 from domain.errors import InvalidInput, RuleViolation
 from domain.structure import Structure, structure_uuid
-from tests.conftest import ADMIN, NOW, WEEKDAYS_9_TO_14
+from tests.builders import ADMIN, NOW, WEEKDAYS_9_TO_14
 
 
 def register(timetable: list[dict[str, object]]) -> Structure:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from domain.application import Ledger
-from domain.calendar import RULE_VERSION
-from domain.common import Actor, Channel, Mission
-from domain.policy import request_data_due_at
+from application.ledger import Ledger
+from domain.actor import Actor
 from domain.request import Request
+from domain.retention import request_data_due_at
+from domain.vocabulary import Channel, Mission
+from domain.working_time import RULE_VERSION
 
 CHANNELS = (Channel.EMAIL, Channel.COUNTER, Channel.CONTACT_FORM, Channel.PHONE)
 PARTNERS = ("caf", "cpam", "dgfip", "france_travail")
@@ -24,7 +25,7 @@ def bulk_requests(
     chunk: int = 500,
 ) -> int:
     """Opens ``count`` requests (two thirds answered) in saves of ``chunk``; returns events."""
-    structure = ledger.get_structure(structure_code)
+    structure = ledger.structures.get(structure_code)
     events = 0
     for first in range(0, count, chunk):
         requests = []

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from domain.application import Ledger
-from projections import ALL
+from application.ledger import Ledger
 from projections.runner import ProjectionRunner
 from runtime.settings import Settings
 from runtime.wiring import open_runner
@@ -20,15 +18,6 @@ def runner(settings: Settings) -> Iterator[ProjectionRunner]:
     yield opened
     opened.db.close()
     reader.close()
-
-
-def view_rows(
-    runner: ProjectionRunner, names: tuple[str, ...] | None = None
-) -> dict[str, list[Any]]:
-    """Every row of every view table, sorted: what 'equal row for row' compares."""
-    tables = [t for p in ALL if names is None or p.name in names for t in p.tables]
-    with runner.db.reading() as tx:
-        return {table: sorted(tx.all(f"SELECT * FROM {table}"), key=repr) for table in tables}
 
 
 @pytest.fixture

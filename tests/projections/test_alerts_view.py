@@ -3,28 +3,28 @@
 from datetime import timedelta
 from uuid import uuid4
 
-from domain.application import Ledger
-from domain.common import SYSTEM
+from application.ledger import Ledger
+from domain.actor import SYSTEM
 from projections import alerts as alerts_module
 from projections.db import hex_id
 from projections.runner import ProjectionRunner
-from tests.conftest import DPO, NOW
+from tests.builders import DPO, NOW
 
 
 def test_an_alert_raised_twice_is_listed_once_and_its_acknowledgement_shows(
     ledger: Ledger, runner: ProjectionRunner
 ) -> None:
     subject, due = uuid4(), NOW + timedelta(hours=72)
-    alert, raised = ledger.raise_alert(
+    alert, raised = ledger.alerts.raise_alert(
         kind="cnil", subject_id=subject, due_at=due, level="warning", actor=SYSTEM, now=NOW
     )
-    again, raised_again = ledger.raise_alert(
+    again, raised_again = ledger.alerts.raise_alert(
         kind="cnil", subject_id=subject, due_at=due, level="warning", actor=SYSTEM, now=NOW
     )
-    other, _ = ledger.raise_alert(
+    other, _ = ledger.alerts.raise_alert(
         kind="sla", subject_id=uuid4(), due_at=NOW, level="critical", actor=SYSTEM, now=NOW
     )
-    ledger.acknowledge_alert(other.id, actor=DPO, now=NOW)
+    ledger.alerts.acknowledge_alert(other.id, actor=DPO, now=NOW)
     runner.run_until_idle()
     with runner.db.reading({"alerts": "alerts"}) as tx:
         open_cnil = alerts_module.listing(tx, kind="cnil", status="open")

@@ -6,12 +6,11 @@ import subprocess
 import sys
 import time
 
-from domain.application import Ledger
+from application.ledger import Ledger
 from projections.runner import ProjectionRunner
 from runtime.settings import Settings
-from tests.conftest import ADVISER, NOW
+from tests.builders import ADVISER, NOW, view_rows
 from tests.projections.bulk import bulk_requests
-from tests.projections.conftest import view_rows
 
 
 def positions(runner: ProjectionRunner) -> list[int]:

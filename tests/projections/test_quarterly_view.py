@@ -2,13 +2,11 @@
 
 from datetime import timedelta
 
-from domain.application import Ledger
+from application.ledger import Ledger
 from projections.db import csv_chunks, hex_id
 from projections.quarterly import csv_lines, report
 from projections.runner import ProjectionRunner
-from tests.conftest import ADVISER, DPO, NOW
-from tests.projections.conftest import view_rows
-from tests.store.test_ledger import open_request, sign_mandate
+from tests.builders import ADVISER, DPO, NOW, open_request, sign_mandate, view_rows
 
 ZOE = {"first_name": "Zoé", "last_name": "Test"}
 LATER = NOW + timedelta(hours=2)
@@ -20,12 +18,12 @@ def given_a_quarter(ledger: Ledger, structure: str) -> None:
     open_request(ledger, structure, channel="counter", user=ZOE)
     late = open_request(ledger, structure, partner="cpam")
     on_time = open_request(ledger, structure)
-    ledger.respond(on_time.id, at=LATER, summary="x", actor=ADVISER, now=LATER)
+    ledger.requests.respond(on_time.id, at=LATER, summary="x", actor=ADVISER, now=LATER)
     after = NOW + timedelta(days=4)
-    ledger.respond(late.id, at=after, summary="x", actor=ADVISER, now=after)
-    ledger.resolve(first.id, outcome="solved", at=LATER, actor=ADVISER, now=LATER)
+    ledger.requests.respond(late.id, at=after, summary="x", actor=ADVISER, now=after)
+    ledger.requests.resolve(first.id, outcome="solved", at=LATER, actor=ADVISER, now=LATER)
     mandate = sign_mandate(ledger, structure)
-    ledger.revoke_mandate(
+    ledger.mandates.revoke_mandate(
         mandate.id,
         requested_by="mandant",
         channel="phone",
@@ -41,7 +39,7 @@ def test_the_quarter_counts_visits_users_requests_sla_outcomes_and_mandates(
 ) -> None:
     given_a_quarter(ledger, structure)
     runner.run_until_idle()
-    structure_id = hex_id(ledger.get_structure(structure).id) or ""
+    structure_id = hex_id(ledger.structures.get(structure).id) or ""
     with runner.db.reading(TABLES) as tx:
         q4 = report(tx, structure_id, "2026-Q4")
         empty = report(tx, structure_id, "2026-Q3")
@@ -96,8 +94,8 @@ def test_a_rebuild_after_destruction_gives_the_same_report(
         for n in ledger.recorder.select_notifications(None, 100)
         if n.topic.endswith("Request.Opened")
     ]:
-        ledger.destroy_envelope(
-            ledger.get_request(request_id).envelope_id,
+        ledger.personal_data.destroy_envelope(
+            ledger.requests.get(request_id).envelope_id,
             reason="retention_expired",
             actor=DPO,
             now=LATER,

@@ -5,23 +5,21 @@ from typing import Any
 
 import pytest
 
-from domain.application import Ledger
+from application.ledger import Ledger
 from projections.runner import ProjectionRunner, RebuildFailed
-from projections.sla import sla
-from tests.conftest import ADVISER, NOW
-from tests.projections.conftest import view_rows
-from tests.store.test_ledger import declare_breach, open_request, sign_mandate
+from projections.sla_view import sla
+from tests.builders import ADVISER, NOW, declare_breach, open_request, sign_mandate, view_rows
 
 
 def given_a_busy_day(ledger: Ledger, structure: str) -> None:
     for i in range(12):
         request = open_request(ledger, structure, channel="email" if i % 2 else "counter")
         at = NOW + timedelta(hours=i)
-        ledger.respond(request.id, at=at, summary="done", actor=ADVISER, now=at)
+        ledger.requests.respond(request.id, at=at, summary="done", actor=ADVISER, now=at)
         if i % 3 == 0:
-            ledger.resolve(request.id, outcome="solved", at=at, actor=ADVISER, now=at)
+            ledger.requests.resolve(request.id, outcome="solved", at=at, actor=ADVISER, now=at)
     mandate = sign_mandate(ledger, structure)
-    ledger.revoke_mandate(
+    ledger.mandates.revoke_mandate(
         mandate.id,
         requested_by="mandant",
         channel="phone",

@@ -4,13 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from domain.application import Ledger
-from domain.sla import sla_state
+from application.ledger import Ledger
+from domain.sla_state import sla_state
 from projections.db import hex_id, iso
 from projections.runner import ProjectionRunner
 from projections.sla_queries import dashboard, state_of
-from tests.conftest import ADVISER, NOW
-from tests.store.test_ledger import open_request
+from tests.builders import ADVISER, NOW, open_request
 
 DUE = NOW + timedelta(hours=72)
 
@@ -33,8 +32,8 @@ def test_the_first_response_is_measured_in_working_hours(
 ) -> None:
     request = open_request(ledger, structure)
     saturday = NOW + timedelta(days=5)
-    ledger.respond(request.id, at=saturday, summary="a", actor=ADVISER, now=saturday)
-    ledger.respond(
+    ledger.requests.respond(request.id, at=saturday, summary="a", actor=ADVISER, now=saturday)
+    ledger.requests.respond(
         request.id,
         at=saturday + timedelta(days=3),
         summary="b",
@@ -54,7 +53,7 @@ def test_the_view_state_equals_the_domain_rule(
     request = open_request(ledger, structure)
     runner.run_until_idle()
     now = NOW + timedelta(hours=hours_after)
-    calendar = ledger.get_structure(structure).calendar
+    calendar = ledger.structures.get(structure).calendar
     with runner.db.reading({"sla": "sla"}) as tx:
         assert state_of(tx, hex_id(request.id) or "", now) == sla_state(DUE, None, now, calendar)
 
@@ -65,8 +64,10 @@ def test_the_dashboard_counts_by_partner_and_channel(
     on_time, late, overdue = (open_request(ledger, structure) for _ in range(3))
     open_request(ledger, structure, partner="cpam", channel="contact_form")
     open_request(ledger, structure, channel="counter")
-    ledger.respond(on_time.id, at=NOW + timedelta(hours=5), summary="x", actor=ADVISER, now=DUE)
-    ledger.respond(
+    ledger.requests.respond(
+        on_time.id, at=NOW + timedelta(hours=5), summary="x", actor=ADVISER, now=DUE
+    )
+    ledger.requests.respond(
         late.id,
         at=DUE + timedelta(hours=1),
         summary="x",

@@ -2,18 +2,25 @@
 
 from datetime import timedelta
 
-from domain.application import Ledger
+from application.ledger import Ledger
 from projections import audit as audit_view
 from projections import breaches as breach_view
 from projections import mandates as mandate_view
 from projections.db import csv_chunks, hex_id, iso
 from projections.runner import ProjectionRunner
 from runtime.settings import Settings
-from tests.conftest import ADVISER, DPO, NOW
-from tests.projections.conftest import view_rows
+from tests.builders import (
+    ADVISER,
+    DPO,
+    NOW,
+    act,
+    declare_breach,
+    flip_one_byte,
+    open_request,
+    sign_mandate,
+    view_rows,
+)
 from tests.store.backends import superuser_rewrite
-from tests.store.test_ledger import act, declare_breach, open_request, sign_mandate
-from tests.store.test_tamper import flip_one_byte
 
 LATER = NOW + timedelta(hours=2)
 
@@ -34,7 +41,7 @@ def test_the_audit_trail_has_one_row_per_event_with_actor_case_and_chain_hash(
     ]
     assert {r["envelope_id"] for r in rows[:2]} == {hex_id(request.envelope_id)}
     assert rows[1]["mandate_id"] == hex_id(mandate.id)
-    assert all(r["structure_id"] == hex_id(ledger.get_structure(structure).id) for r in rows)
+    assert all(r["structure_id"] == hex_id(ledger.structures.get(structure).id) for r in rows)
     assert all(r["chain_hash"] == bytes(chain[r["position"]]).hex() for r in rows)
 
 
@@ -42,7 +49,7 @@ def test_the_audit_trail_filters_by_actor_and_period_and_pages(
     ledger: Ledger, structure: str, runner: ProjectionRunner
 ) -> None:
     request = open_request(ledger, structure)
-    ledger.respond(request.id, at=LATER, summary="x", actor=DPO, now=LATER)
+    ledger.requests.respond(request.id, at=LATER, summary="x", actor=DPO, now=LATER)
     runner.run_until_idle()
     with runner.db.reading({"audit_trail": "audit_trail"}) as tx:
         by_actor = [r["action"] for r in audit_view.entries(tx, actor="dpo-lea")]
@@ -64,9 +71,9 @@ def test_a_destroyed_envelope_leaves_no_personal_data_in_any_view_and_its_events
 
     marker = "Marqueurvue"
     request = open_request(ledger, structure, user={"first_name": marker, "last_name": "X"})
-    ledger.respond(request.id, at=LATER, summary=marker, actor=ADVISER, now=LATER)
+    ledger.requests.respond(request.id, at=LATER, summary=marker, actor=ADVISER, now=LATER)
     runner.run_until_idle()
-    ledger.destroy_envelope(
+    ledger.personal_data.destroy_envelope(
         request.envelope_id, reason="data_subject_request", actor=DPO, now=LATER
     )
     runner.run_until_idle()
@@ -83,7 +90,7 @@ def test_the_breach_register_shows_state_and_remaining_time(
 ) -> None:
     late = declare_breach(ledger, now=NOW)
     minor = declare_breach(ledger, aware_at=NOW + timedelta(hours=1), now=LATER)
-    ledger.assess_breach_risk(minor.id, level="none", rationale="r", actor=DPO, now=LATER)
+    ledger.breaches.assess_breach_risk(minor.id, level="none", rationale="r", actor=DPO, now=LATER)
     runner.run_until_idle()
     now = NOW + timedelta(hours=60)
     with runner.db.reading({"breaches": "breaches", "breach_phases": "breach_phases"}) as tx:
@@ -96,7 +103,7 @@ def test_the_breach_register_shows_state_and_remaining_time(
     assert register[0]["remaining_seconds"] == 12 * 3600
     assert [b["id"] for b in due_soon] == [hex_id(late.id)]
     at = NOW + timedelta(hours=80)
-    ledger.notify_cnil(
+    ledger.breaches.notify_cnil(
         late.id, phase="initial", at=at, reference="R", late_reason="weekend", actor=DPO, now=at
     )
     runner.run_until_idle()
@@ -110,7 +117,7 @@ def test_the_mandate_registry_tracks_status_and_uses(
 ) -> None:
     used, revoked = sign_mandate(ledger, structure), sign_mandate(ledger, structure)
     act(ledger, open_request(ledger, structure), used.id)
-    ledger.revoke_mandate(
+    ledger.mandates.revoke_mandate(
         revoked.id,
         requested_by="mandant",
         channel="phone",
@@ -120,7 +127,7 @@ def test_the_mandate_registry_tracks_status_and_uses(
         now=LATER,
     )
     runner.run_until_idle()
-    structure_id = hex_id(ledger.get_structure(structure).id) or ""
+    structure_id = hex_id(ledger.structures.get(structure).id) or ""
     with runner.db.reading({"mandates": "mandates"}) as tx:
         active = mandate_view.active_of_structure(tx, structure_id, LATER)
         after_end = mandate_view.active_of_structure(tx, structure_id, used.valid_until)

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from domain.application import Ledger
+from application.ledger import Ledger
 from runtime.settings import Settings
 
 PG_EVENTS = "ledger_events"

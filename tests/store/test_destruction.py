@@ -5,12 +5,11 @@ from uuid import uuid4
 
 import pytest
 
-from domain.application import Ledger
+from application.ledger import Ledger
 from domain.errors import PersonalDataDestroyedError
 from runtime.settings import Settings
-from tests.conftest import ADVISER, DPO, NOW
+from tests.builders import ADVISER, DPO, NOW, open_request, sign_mandate
 from tests.store.backends import add_other_envelope_keys, store_contains
-from tests.store.test_ledger import open_request, sign_mandate
 
 LATER = NOW + timedelta(hours=3)
 
@@ -21,8 +20,10 @@ def test_a_destroyed_envelope_leaves_neither_data_nor_key_in_the_store(
     add_other_envelope_keys(settings, 2000)
     marker = f"Marqueur{uuid4().hex[:12]}"
     request = open_request(ledger, structure, user={"first_name": "Jeanne", "last_name": marker})
-    ledger.respond(request.id, at=LATER, summary=f"called {marker} back", actor=ADVISER, now=LATER)
-    assert ledger.get_request(request.id).user == {"first_name": "Jeanne", "last_name": marker}
+    ledger.requests.respond(
+        request.id, at=LATER, summary=f"called {marker} back", actor=ADVISER, now=LATER
+    )
+    assert ledger.requests.get(request.id).user == {"first_name": "Jeanne", "last_name": marker}
     key = ledger.recorder.get_key(request.envelope_id)  # type: ignore[attr-defined]
     assert key is not None
     assert store_contains(settings, key), "the scan must see the live key"
@@ -30,7 +31,9 @@ def test_a_destroyed_envelope_leaves_neither_data_nor_key_in_the_store(
         "personal data are never stored in clear"
     )
 
-    ledger.destroy_envelope(request.envelope_id, reason="procedure_resolved", actor=DPO, now=LATER)
+    ledger.personal_data.destroy_envelope(
+        request.envelope_id, reason="procedure_resolved", actor=DPO, now=LATER
+    )
 
     assert store_contains(settings, key) == []
     assert store_contains(settings, marker.encode()) == []
@@ -42,16 +45,16 @@ def test_a_destroyed_envelope_leaves_neither_data_nor_key_in_the_store(
     ]
     assert (history[0].user, history[1].summary) == (None, None)  # type: ignore[attr-defined]
     assert history[2].reason == "procedure_resolved"  # type: ignore[attr-defined]
-    reloaded = ledger.get_request(request.id)
+    reloaded = ledger.requests.get(request.id)
     assert (reloaded.user, reloaded.destroyed_at, reloaded.theme) == (None, LATER, "rsa")
 
 
 def test_other_envelopes_survive_a_destruction(ledger: Ledger, structure: str) -> None:
     kept, destroyed = open_request(ledger, structure), open_request(ledger, structure)
-    ledger.destroy_envelope(
+    ledger.personal_data.destroy_envelope(
         destroyed.envelope_id, reason="data_subject_request", actor=DPO, now=LATER
     )
-    assert ledger.get_request(kept.id).user is not None
+    assert ledger.requests.get(kept.id).user is not None
 
 
 def test_no_free_text_an_adviser_types_reaches_the_store_in_clear(
@@ -59,17 +62,17 @@ def test_no_free_text_an_adviser_types_reaches_the_store_in_clear(
 ) -> None:
     marker = f"Confidentiel{uuid4().hex[:12]}"
     request = open_request(ledger, structure)
-    ledger.respond(request.id, at=LATER, summary=f"s {marker}", actor=ADVISER, now=LATER)
-    ledger.escalate(
+    ledger.requests.respond(request.id, at=LATER, summary=f"s {marker}", actor=ADVISER, now=LATER)
+    ledger.requests.escalate(
         request.id, partner="caf", reason=f"e {marker}", at=LATER, actor=ADVISER, now=LATER
     )
-    ledger.record_partner_answer(
+    ledger.requests.record_partner_answer(
         request.id, partner="caf", summary=f"p {marker}", at=LATER, actor=ADVISER, now=LATER
     )
-    ledger.resolve(request.id, outcome="solved", at=LATER, actor=ADVISER, now=LATER)
-    ledger.reopen(request.id, reason=f"r {marker}", at=LATER, actor=ADVISER, now=LATER)
+    ledger.requests.resolve(request.id, outcome="solved", at=LATER, actor=ADVISER, now=LATER)
+    ledger.requests.reopen(request.id, reason=f"r {marker}", at=LATER, actor=ADVISER, now=LATER)
     mandate = sign_mandate(ledger, structure, mandant={"first_name": marker, "last_name": "X"})
-    ledger.revoke_mandate(
+    ledger.mandates.revoke_mandate(
         mandate.id,
         requested_by=f"daughter {marker}",
         channel="phone",
@@ -79,18 +82,18 @@ def test_no_free_text_an_adviser_types_reaches_the_store_in_clear(
         now=LATER,
     )
     assert store_contains(settings, marker.encode()) == []
-    assert ledger.get_mandate(mandate.id).version == 2
+    assert ledger.mandates.get(mandate.id).version == 2
 
 
 def test_a_command_racing_a_destruction_is_refused_and_records_nothing(
     ledger: Ledger, structure: str
 ) -> None:
     request = open_request(ledger, structure)
-    stale = ledger.get_request(request.id)
-    ledger.destroy_envelope(
+    stale = ledger.requests.get(request.id)
+    ledger.personal_data.destroy_envelope(
         request.envelope_id, reason="data_subject_request", actor=DPO, now=LATER
     )
     stale.respond(LATER, "too late", data_due_at=LATER, actor=ADVISER, now=LATER)
     with pytest.raises(PersonalDataDestroyedError):
         ledger.save(stale)
-    assert ledger.get_request(request.id).version == 2
+    assert ledger.requests.get(request.id).version == 2

@@ -10,12 +10,11 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from domain.application import Ledger
+from application.ledger import Ledger
+from application.ports import NO_EXTRAS, SaveExtras
 from domain.errors import VersionConflict
-from domain.group_commit import GroupCommit
-from runtime.verify import verify_ledger
-from tests.conftest import ADVISER, NOW
-from tests.store.test_ledger import open_request
+from store.group_commit import GroupCommit
+from tests.builders import ADVISER, NOW, open_request, verify_ledger
 
 
 @dataclass
@@ -58,21 +57,21 @@ def until(condition: Callable[[], bool]) -> None:
 
 
 def run_while_first_save_is_held(
-    group: GroupCommit, store: GatedStore, later: list[tuple[FakeAggregate, dict[str, Any]]]
+    group: GroupCommit, store: GatedStore, later: list[tuple[FakeAggregate, SaveExtras]]
 ) -> list[BaseException | None]:
     outcomes: list[BaseException | None] = [None] * (len(later) + 1)
 
-    def submit(i: int, aggregate: FakeAggregate, kwargs: dict[str, Any]) -> None:
+    def submit(i: int, aggregate: FakeAggregate, extras: SaveExtras) -> None:
         try:
-            group.save([aggregate], kwargs)
+            group.save([aggregate], extras)
         except ValueError as error:
             outcomes[i] = error
 
-    threads = [threading.Thread(target=submit, args=(0, FakeAggregate(["first"]), {}))]
+    threads = [threading.Thread(target=submit, args=(0, FakeAggregate(["first"]), NO_EXTRAS))]
     threads[0].start()
     store.first_call_started.wait(10)
-    for i, (aggregate, kwargs) in enumerate(later, start=1):
-        threads.append(threading.Thread(target=submit, args=(i, aggregate, kwargs)))
+    for i, (aggregate, extras) in enumerate(later, start=1):
+        threads.append(threading.Thread(target=submit, args=(i, aggregate, extras)))
         threads[-1].start()
     until(lambda: len(group._queue) == len(later))
     store.gate.set()
@@ -84,11 +83,11 @@ def run_while_first_save_is_held(
 def test_commands_queued_behind_a_save_are_committed_together() -> None:
     store = GatedStore()
     group = GroupCommit(store.save)
-    later = [(FakeAggregate([f"e{i}"]), {"new_envelopes": [i]}) for i in range(3)]
+    later = [(FakeAggregate([f"e{i}"]), SaveExtras(new_envelopes=(UUID(int=i),))) for i in range(3)]
     outcomes = run_while_first_save_is_held(group, store, later)
     assert outcomes == [None] * 4
     assert [sorted(events) for events, _ in store.calls] == [["first"], ["e0", "e1", "e2"]]
-    assert sorted(store.calls[1][1]["new_envelopes"]) == [0, 1, 2]
+    assert sorted(store.calls[1][1]["extras"].new_envelopes) == [UUID(int=i) for i in range(3)]
     assert (group.batches, group.commands) == (2, 4)
 
 
@@ -96,9 +95,9 @@ def test_a_refused_command_fails_alone_and_the_others_are_stored() -> None:
     store = GatedStore()
     group = GroupCommit(store.save)
     later = [
-        (FakeAggregate(["ok1"]), {}),
-        (FakeAggregate(["bad"]), {}),
-        (FakeAggregate(["ok2"]), {}),
+        (FakeAggregate(["ok1"]), NO_EXTRAS),
+        (FakeAggregate(["bad"]), NO_EXTRAS),
+        (FakeAggregate(["ok2"]), NO_EXTRAS),
     ]
     outcomes = run_while_first_save_is_held(group, store, later)
     assert [type(o) for o in outcomes] == [type(None), type(None), ValueError, type(None)]
@@ -110,7 +109,7 @@ def test_two_commands_on_one_aggregate_never_share_a_batch() -> None:
     group = GroupCommit(store.save)
     shared = FakeAggregate([])
     first, second = FakeAggregate(["a"], id=shared.id), FakeAggregate(["b"], id=shared.id)
-    outcomes = run_while_first_save_is_held(group, store, [(first, {}), (second, {})])
+    outcomes = run_while_first_save_is_held(group, store, [(first, NO_EXTRAS), (second, NO_EXTRAS)])
     assert outcomes == [None] * 3
     assert [events for events, _ in store.calls] == [["first"], ["a"], ["b"]]
 
@@ -121,11 +120,11 @@ def test_concurrent_commands_on_the_real_store_are_all_recorded_and_chained(
     with ThreadPoolExecutor(max_workers=8) as pool:
         opened = list(pool.map(lambda _: open_request(ledger, structure).id, range(40)))
     assert len(set(opened)) == 40
-    assert {ledger.get_request(request_id).version for request_id in opened} == {1}
+    assert {ledger.requests.get(request_id).version for request_id in opened} == {1}
     result = verify_ledger(ledger)
     assert result.ok
     assert result.events_checked == 41  # the structure and 40 requests
-    assert ledger.group_commit.commands == 40
+    assert ledger.committer.commands == 40  # type: ignore[attr-defined]
 
 
 def test_a_version_conflict_inside_a_batch_is_the_commands_own(
@@ -138,7 +137,7 @@ def test_a_version_conflict_inside_a_batch_is_the_commands_own(
     def respond(i: int) -> str:
         at = NOW + timedelta(minutes=i + 1)
         try:
-            ledger.respond(request_id, at=at, summary=f"r{i}", actor=ADVISER, now=at)
+            ledger.requests.respond(request_id, at=at, summary=f"r{i}", actor=ADVISER, now=at)
         except VersionConflict:
             return "conflict"
         return "stored"
@@ -147,5 +146,5 @@ def test_a_version_conflict_inside_a_batch_is_the_commands_own(
         outcomes = list(pool.map(respond, range(8)))
     stored = outcomes.count("stored")
     assert stored >= 1
-    assert ledger.get_request(request_id).version == 1 + stored
+    assert ledger.requests.get(request_id).version == 1 + stored
     assert verify_ledger(ledger).ok

@@ -2,10 +2,9 @@
 
 from datetime import timedelta
 
-from domain.application import Ledger
+from application.ledger import Ledger
 from domain.personal_data import normalized_identity
-from tests.conftest import DPO, NOW
-from tests.store.test_ledger import open_request, sign_mandate
+from tests.builders import DPO, NOW, open_request, sign_mandate
 
 ZOE = {"first_name": "Zoé", "last_name": "Lefèvre", "birth_date": "1980-02-03"}
 ZOE_TYPED_AGAIN = {"first_name": "zoe", "last_name": "LEFEVRE", "birth_date": "1980-02-03"}
@@ -23,7 +22,9 @@ def test_a_dpo_finds_every_envelope_of_one_person_and_no_other(
 
 def test_the_lookup_forgets_an_envelope_with_its_key(ledger: Ledger, structure: str) -> None:
     request = open_request(ledger, structure, user=ZOE)
-    ledger.destroy_envelope(request.envelope_id, reason="data_subject_request", actor=DPO, now=NOW)
+    ledger.personal_data.destroy_envelope(
+        request.envelope_id, reason="data_subject_request", actor=DPO, now=NOW
+    )
     assert ledger.keys.envelopes_of(normalized_identity(ZOE)) == []
 
 
@@ -35,5 +36,5 @@ def test_a_person_is_a_new_visitor_once_per_structure_and_quarter(
     elsewhere = open_request(ledger, other_structure, user=ZOE)
     next_quarter = NOW + timedelta(days=40)
     later = open_request(ledger, structure, user=ZOE, received_at=next_quarter, now=next_quarter)
-    visits = [ledger.get_request(r.id) for r in (first, again, elsewhere, later)]
+    visits = [ledger.requests.get(r.id) for r in (first, again, elsewhere, later)]
     assert [v.new_visitor for v in visits] == [True, False, True, True]

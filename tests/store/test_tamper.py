@@ -8,18 +8,21 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from domain.application import Ledger
+from application.ledger import Ledger
 from runtime import cli
 from runtime.settings import Settings
-from runtime.verify import verify_ledger
 from runtime.wiring import open_ledger, open_runner
-from tests.conftest import ADMIN, DPO, NOW, TEST_SECRET, WEEKDAYS_9_TO_14
+from tests.builders import (
+    ADMIN,
+    DPO,
+    NOW,
+    TEST_SECRET,
+    WEEKDAYS_9_TO_14,
+    flip_one_byte,
+    open_request,
+    verify_ledger,
+)
 from tests.store.backends import app_execute, superuser_rewrite
-from tests.store.test_ledger import open_request
-
-
-def flip_one_byte(state: bytes) -> bytes:
-    return state[:5] + bytes([state[5] ^ 0x01]) + state[6:]
 
 
 def verify(
@@ -118,7 +121,7 @@ def test_the_application_role_works_but_cannot_disarm_the_triggers(
     monkeypatch.setenv("LEDGER_DATABASE_URL", owner.database_url)
     assert cli.main(["migrate", "--app-role", app.database_url.split("//")[1].split("@")[0]]) == 0
     ledger = open_ledger(app)
-    ledger.register_structure(
+    ledger.structures.register_structure(
         code="montauban",
         name="FS",
         department="82",
@@ -127,8 +130,10 @@ def test_the_application_role_works_but_cannot_disarm_the_triggers(
         now=NOW,
     )
     request = open_request(ledger, "montauban")
-    ledger.destroy_envelope(request.envelope_id, reason="data_subject_request", actor=DPO, now=NOW)
-    assert ledger.get_request(request.id).user is None
+    ledger.personal_data.destroy_envelope(
+        request.envelope_id, reason="data_subject_request", actor=DPO, now=NOW
+    )
+    assert ledger.requests.get(request.id).user is None
     ledger.close()
     runner, reader = open_runner(app)
     runner.run_until_idle()

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import psycopg
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections import ALL
-from runtime.store import KEY_PARTITIONS
+from store.postgres import KEY_PARTITIONS
 
 EVENTS_TABLE = "ledger_events"
 
 
-def grant_statements(schema: str, role: str) -> list[Composed]:
+def grant_statements(schema: str, role: str, view_tables: Sequence[str]) -> list[Composed]:
     """Read and append history; read, add and delete keys; own the key partitions and the visit
     tokens (VACUUM FULL after deletions); own the views, which runners rebuild and swap.
 
@@ -32,7 +33,7 @@ def grant_statements(schema: str, role: str) -> list[Composed]:
     }
     composed = [statement.format(**names, **extra) for statement in statements]
     owned = [f"envelope_keys_p{i:02d}" for i in range(KEY_PARTITIONS)]
-    owned += ["visit_tokens", "projection_tracking", *(t for p in ALL for t in p.tables)]
+    owned += ["visit_tokens", "projection_tracking", *view_tables]
     for table in owned:
         composed.append(
             SQL("ALTER TABLE {schema}.{table} OWNER TO {role}").format(
@@ -42,7 +43,9 @@ def grant_statements(schema: str, role: str) -> list[Composed]:
     return composed
 
 
-def grant_application_role(database_url: str, schema: str, role: str) -> None:
+def grant_application_role(
+    database_url: str, schema: str, role: str, view_tables: Sequence[str]
+) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
-        for statement in grant_statements(schema, role):
+        for statement in grant_statements(schema, role, view_tables):
             conn.execute(statement)

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain import calendar as cal
-from domain.calendar import BusinessCalendar, subdivision_of, time_zone_of
+from domain import working_time as cal
 from domain.errors import InvalidInput
+from domain.working_time import BusinessCalendar, subdivision_of, time_zone_of
 
 PARIS = ZoneInfo("Europe/Paris")
 REUNION = ZoneInfo("Indian/Reunion")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.calendar import BusinessCalendar
+from domain.working_time import BusinessCalendar
 
 DUE_SOON = timedelta(hours=24)
 

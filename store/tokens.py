@@ -9,14 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-from uuid import UUID
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from domain.common import Actor
-from domain.structure import structure_uuid
-from projections.db import ViewDb, iso
+from application.authorization import Caller, Role
 
 TOKEN_PREFIX = "fsl_"  # noqa: S105 - a marker, not a secret
 TOKENS_DDL = (
@@ -25,35 +23,31 @@ TOKENS_DDL = (
 )
 
 
-class Role(StrEnum):
-    ADVISER = "adviser"
-    SUPERVISOR = "supervisor"
-    DPO = "dpo"
-    ADMIN = "admin"
-
-    @property
-    def scoped(self) -> bool:
-        """Advisers and supervisors work in their own structures only."""
-        return self in (Role.ADVISER, Role.SUPERVISOR)
-
-
-@dataclass(frozen=True)
-class Caller:
-    name: str
-    role: Role
-    structures: frozenset[str]
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(name=self.name, role=self.role.value)
-
-    def sees(self, structure_id: UUID) -> bool:
-        """Whether a resource of this structure exists for this caller."""
-        return not self.role.scoped or structure_id in {structure_uuid(s) for s in self.structures}
-
-
 class TokenError(ValueError):
     pass
+
+
+class Statements(Protocol):
+    def one(
+        self, statement: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[Any, ...] | None: ...
+
+    def run(self, statement: str, params: Mapping[str, Any] | None = None) -> None: ...
+
+
+class SqlDatabase(Protocol):
+    """The view database (``projections.db.ViewDb``), where the token table lives beside the
+    views: tokens are not events."""
+
+    def transaction(self) -> AbstractContextManager[Statements]: ...
+
+    def query(
+        self, statement: str, params: Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]: ...
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def _hash(token: str) -> str:
@@ -61,7 +55,7 @@ def _hash(token: str) -> str:
 
 
 class TokenStore:
-    def __init__(self, db: ViewDb) -> None:
+    def __init__(self, db: SqlDatabase) -> None:
         self.db = db
 
     def migrate(self) -> None:
@@ -92,7 +86,7 @@ class TokenStore:
                     "n": name,
                     "r": parsed.value,
                     "s": json.dumps(sorted(set(structures))),
-                    "at": iso(now),
+                    "at": _iso(now),
                 },
             )
         return token
@@ -106,7 +100,7 @@ class TokenStore:
             )
             tx.run(
                 "UPDATE api_tokens SET revoked_at = :at WHERE name = :n AND revoked_at IS NULL",
-                {"n": name, "at": iso(now)},
+                {"n": name, "at": _iso(now)},
             )
         return int(count[0]) if count else 0
 

@@ -1,4 +1,4 @@
-"""Ledger commands on mandates: sign, revoke, expire."""
+"""Commands on mandates: sign, revoke, expire."""
 
 from __future__ import annotations
 
@@ -6,15 +6,20 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.common import Actor, parse_enum
+from application.unit import Unit
+from domain.actor import Actor
 from domain.mandate import Mandate, RevocationChannel
 from domain.personal_data import normalized_identity, validate_person
-from domain.request_commands import RequestCommands
+from domain.structure import Structure, structure_uuid
+from domain.validation import parse_enum
 
 
-class MandateCommands(RequestCommands):
-    def get_mandate(self, mandate_id: UUID) -> Mandate:
-        return self._load(Mandate, mandate_id)
+class MandateCommands:
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+
+    def get(self, mandate_id: UUID) -> Mandate:
+        return self.unit.load(Mandate, mandate_id)
 
     def sign_mandate(
         self,
@@ -32,12 +37,10 @@ class MandateCommands(RequestCommands):
         now: datetime,
     ) -> Mandate:
         """Refused (422) with the first missing precondition of Art. 4.6."""
-        structure = self.get_structure(structure_code)
+        structure = self.unit.load(Structure, structure_uuid(structure_code))
         for i, scope in enumerate(scopes):
             if isinstance(scope, dict):
-                self._structure_partner(
-                    structure, str(scope.get("partner")), f"scopes[{i}].partner"
-                )
+                structure.require_partner(str(scope.get("partner")), f"scopes[{i}].partner")
         mandate = Mandate.sign(
             structure_id=structure.id,
             mandant=mandant,
@@ -48,17 +51,17 @@ class MandateCommands(RequestCommands):
             originals=originals,
             signed_document_sha256=signed_document_sha256,
             signed_on_site=signed_on_site,
-            policy=self.policy,
+            policy=self.unit.policy,
             actor=actor,
             now=now,
         )
         subject = normalized_identity(validate_person(mandant, "mandant"))
-        self._save_opening(mandate, mandate.envelope_id, subject)
+        self.unit.save_opening(mandate, mandate.envelope_id, subject)
         return mandate
 
     def revoke_mandate(
         self,
-        mandate_id: UUID,
+        mandate: UUID | Mandate,
         *,
         requested_by: str,
         channel: str,
@@ -70,20 +73,20 @@ class MandateCommands(RequestCommands):
     ) -> Mandate:
         """Revocable at any time, effective at once; revoking twice records nothing more."""
         parsed = parse_enum(RevocationChannel, channel, "channel")
-        return self._update(
+        return self.unit.update(
             Mandate,
-            mandate_id,
+            mandate,
             lambda m: m.revoke(
                 requested_by=requested_by,
                 channel=parsed,
                 reason=reason,
                 at=at,
-                policy=self.policy,
+                policy=self.unit.policy,
                 actor=actor,
                 now=now,
             ),
             expected_version,
         )
 
-    def expire_mandate(self, mandate_id: UUID, *, actor: Actor, now: datetime) -> Mandate:
-        return self._update(Mandate, mandate_id, lambda m: m.expire(actor=actor, now=now))
+    def expire_mandate(self, mandate: UUID | Mandate, *, actor: Actor, now: datetime) -> Mandate:
+        return self.unit.update(Mandate, mandate, lambda m: m.expire(actor=actor, now=now))

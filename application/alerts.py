@@ -1,19 +1,24 @@
-"""Ledger commands on alerts: raise (once), acknowledge."""
+"""Commands on alerts: raise (once), acknowledge."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.persistence import RecordConflictError
-
+from application.unit import Unit
+from domain.actor import Actor
 from domain.alert import Alert, AlertKind, AlertLevel, alert_id
-from domain.common import Actor, parse_enum
 from domain.errors import NotFound
-from domain.service import LedgerBase
+from domain.validation import parse_enum
 
 
-class AlertCommands(LedgerBase):
+class AlertCommands:
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+
+    def get(self, alert_id: UUID) -> Alert:
+        return self.unit.load(Alert, alert_id)
+
     def raise_alert(
         self,
         *,
@@ -37,26 +42,21 @@ class AlertCommands(LedgerBase):
             actor=actor,
             now=now,
         )
-        try:
-            self.save(alert)
-        except RecordConflictError:
-            return self.get_alert(alert_id(parsed_kind, subject_id, due_at, parsed_level)), False
+        if not self.unit.save_new(alert):
+            return self.get(alert_id(parsed_kind, subject_id, due_at, parsed_level)), False
         return alert, True
-
-    def get_alert(self, alert_id: UUID) -> Alert:
-        return self._load(Alert, alert_id)
 
     def acknowledge_alert(
         self,
-        alert_id: UUID,
+        alert: UUID | Alert,
         *,
         actor: Actor,
         now: datetime,
         expected_version: int | None = None,
     ) -> Alert:
         try:
-            return self._update(
-                Alert, alert_id, lambda a: a.acknowledge(actor=actor, now=now), expected_version
+            return self.unit.update(
+                Alert, alert, lambda a: a.acknowledge(actor=actor, now=now), expected_version
             )
         except NotFound:
             raise NotFound("no such alert") from None

@@ -19,7 +19,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from runtime.sealing import new_key
+from store.sealing import new_key
+
+IMMUTABLE_TABLES = ("event_chain", "destroyed_envelopes")  # besides the events
 
 
 class PendingKeys:
@@ -49,14 +51,16 @@ class PendingKeys:
 
 
 class KeyVault(ABC):
-    subject_key: bytes = b""
+    """Mixed into both recorders. A vault opened without the subject key (projection runners,
+    ``ledger verify``) reads keys but cannot hash identities."""
 
-    def _init_vault(self) -> None:
+    def _init_vault(self, subject_key: bytes | None) -> None:
         self.pending = PendingKeys()
+        self.subject_key = subject_key
 
     def _hmac(self, purpose: str, text: str) -> bytes:
         if not self.subject_key:
-            raise RuntimeError("the vault has no subject key (open the Ledger with runtime.wiring)")
+            raise RuntimeError("this store was opened without the subject key (a reader)")
         return hmac.new(self.subject_key, f"{purpose}|{text}".encode(), hashlib.sha256).digest()
 
     def prepare_key(self, envelope_id: UUID, owner_id: UUID, subject: str | None = None) -> None:

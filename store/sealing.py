@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
 from domain.errors import PersonalDataDestroyedError
@@ -50,8 +50,11 @@ def unseal(key: bytes, sealed: dict[str, str], aad: bytes) -> Any:
 
 
 class SealingMapper(Mapper[UUID]):
-    seals_personal_data = True
-    keys: KeyReader | None = None
+    """Given no key reader, it seals nothing and redacts every sealed field (the views' reader)."""
+
+    def __init__(self, transcoder: Transcoder, keys: KeyReader | None = None) -> None:
+        super().__init__(transcoder=transcoder)
+        self.keys = keys
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         fields: tuple[str, ...] = getattr(type(domain_event), "personal_fields", ())

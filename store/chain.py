@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
@@ -96,3 +96,16 @@ def _pairs(
         if event is None and row is None:
             return
         yield event, row
+
+
+class ChainedRecorder(Protocol):
+    """What ``ledger verify`` reads: the log's events and the stored links, page by page."""
+
+    def select_after(self, after: int | None, limit: int) -> Sequence[Notification]: ...
+
+    def select_chain(self, after: int | None, limit: int) -> list[tuple[int, bytes]]: ...
+
+
+def verify_store(recorder: ChainedRecorder) -> Verification:
+    """``ledger verify``: recomputes the chain from the stored events."""
+    return verify(recorder.select_after, recorder.select_chain)

@@ -20,19 +20,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from application.ports import SaveExtras
+
 
 @dataclass(eq=False)
 class _Submission:
     events: list[Any]
     aggregate_ids: set[UUID]
-    kwargs: dict[str, Any]
+    extras: SaveExtras
     done: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
     error: BaseException | None = None
-
-    @property
-    def mergeable(self) -> bool:
-        return all(isinstance(value, list) for value in self.kwargs.values())
 
 
 class GroupCommit:
@@ -45,10 +43,10 @@ class GroupCommit:
         self.batches = 0
         self.commands = 0
 
-    def save(self, aggregates: Sequence[Any], kwargs: dict[str, Any]) -> None:
+    def save(self, aggregates: Sequence[Any], extras: SaveExtras) -> None:
         """Returns once this command's events are stored; raises what its own save raised."""
         events = [event for aggregate in aggregates for event in aggregate.collect_events()]
-        submission = _Submission(events, {a.id for a in aggregates}, kwargs)
+        submission = _Submission(events, {a.id for a in aggregates}, extras)
         with self._lock:
             self._queue.append(submission)
             if not self._busy:
@@ -81,13 +79,11 @@ class GroupCommit:
         """The head of the queue (the leader's own command), then every queued command that
         touches other aggregates, in arrival order."""
         batch = [self._queue.popleft()]
-        if not batch[0].mergeable:
-            return batch
         touched = set(batch[0].aggregate_ids)
         kept: deque[_Submission] = deque()
         while self._queue and len(batch) < self._max_batch:
             candidate = self._queue.popleft()
-            if candidate.mergeable and not candidate.aggregate_ids & touched:
+            if not candidate.aggregate_ids & touched:
                 batch.append(candidate)
                 touched |= candidate.aggregate_ids
             else:
@@ -102,18 +98,15 @@ class GroupCommit:
         if len(batch) == 1:
             self._alone(batch[0])
             return
-        merged: dict[str, list[Any]] = {}
-        for submission in batch:
-            for name, values in submission.kwargs.items():
-                merged.setdefault(name, []).extend(values)
+        merged = sum((submission.extras for submission in batch), SaveExtras())
         try:
-            self._save(*(event for s in batch for event in s.events), **merged)
+            self._save(*(event for s in batch for event in s.events), extras=merged)
         except Exception:  # noqa: BLE001 - each command then meets its own outcome, alone
             for submission in batch:
                 self._alone(submission)
 
     def _alone(self, submission: _Submission) -> None:
         try:
-            self._save(*submission.events, **submission.kwargs)
+            self._save(*submission.events, extras=submission.extras)
         except Exception as error:  # noqa: BLE001 - raised again in the command's own thread
             submission.error = error

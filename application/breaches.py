@@ -1,4 +1,4 @@
-"""Ledger commands on personal-data breaches: the register and the CNIL notification."""
+"""Commands on personal-data breaches: the register and the CNIL notification (GDPR 33)."""
 
 from __future__ import annotations
 
@@ -6,25 +6,29 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from application.unit import Unit
+from domain.actor import Actor
 from domain.breach import Breach, ExemptionGround, Phase
-from domain.common import Actor, parse_enum
 from domain.policy import RiskLevel
-from domain.service import LedgerBase
+from domain.validation import parse_enum
 
 
-class BreachCommands(LedgerBase):
+class BreachCommands:
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+
+    def get(self, breach_id: UUID) -> Breach:
+        return self.unit.load(Breach, breach_id)
+
     def declare_breach(self, *, actor: Actor, now: datetime, **facts: Any) -> Breach:
         """Every breach enters the register, notifiable or not (GDPR 33(5))."""
-        breach = Breach.declare(policy=self.policy, actor=actor, now=now, **facts)
-        self._save(breach)
+        breach = Breach.declare(policy=self.unit.policy, actor=actor, now=now, **facts)
+        self.unit.save(breach)
         return breach
-
-    def get_breach(self, breach_id: UUID) -> Breach:
-        return self._load(Breach, breach_id)
 
     def assess_breach_risk(
         self,
-        breach_id: UUID,
+        breach: UUID | Breach,
         *,
         level: str,
         rationale: str,
@@ -33,16 +37,16 @@ class BreachCommands(LedgerBase):
         expected_version: int | None = None,
     ) -> Breach:
         parsed = parse_enum(RiskLevel, level, "level")
-        return self._update(
+        return self.unit.update(
             Breach,
-            breach_id,
+            breach,
             lambda b: b.assess_risk(parsed, rationale, actor=actor, now=now),
             expected_version,
         )
 
     def notify_cnil(
         self,
-        breach_id: UUID,
+        breach: UUID | Breach,
         *,
         phase: str,
         at: datetime,
@@ -54,16 +58,16 @@ class BreachCommands(LedgerBase):
     ) -> Breach:
         """A late initial notification must carry the reasons for the delay (422 otherwise)."""
         parsed = parse_enum(Phase, phase, "phase")
-        return self._update(
+        return self.unit.update(
             Breach,
-            breach_id,
+            breach,
             lambda b: b.notify_cnil(parsed, at, reference, late_reason, actor=actor, now=now),
             expected_version,
         )
 
     def inform_breach_subjects(
         self,
-        breach_id: UUID,
+        breach: UUID | Breach,
         *,
         at: datetime,
         channel: str,
@@ -71,16 +75,16 @@ class BreachCommands(LedgerBase):
         now: datetime,
         expected_version: int | None = None,
     ) -> Breach:
-        return self._update(
+        return self.unit.update(
             Breach,
-            breach_id,
+            breach,
             lambda b: b.inform_subjects(at, channel, actor=actor, now=now),
             expected_version,
         )
 
     def exempt_breach_subjects(
         self,
-        breach_id: UUID,
+        breach: UUID | Breach,
         *,
         ground: str,
         rationale: str,
@@ -89,22 +93,22 @@ class BreachCommands(LedgerBase):
         expected_version: int | None = None,
     ) -> Breach:
         parsed = parse_enum(ExemptionGround, ground, "ground")
-        return self._update(
+        return self.unit.update(
             Breach,
-            breach_id,
+            breach,
             lambda b: b.exempt_subjects(parsed, rationale, actor=actor, now=now),
             expected_version,
         )
 
     def close_breach(
         self,
-        breach_id: UUID,
+        breach: UUID | Breach,
         *,
         at: datetime,
         actor: Actor,
         now: datetime,
         expected_version: int | None = None,
     ) -> Breach:
-        return self._update(
-            Breach, breach_id, lambda b: b.close(at, actor=actor, now=now), expected_version
+        return self.unit.update(
+            Breach, breach, lambda b: b.close(at, actor=actor, now=now), expected_version
         )

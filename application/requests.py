@@ -1,4 +1,4 @@
-"""Ledger commands on requests: open, work, act on the user's behalf, resolve."""
+"""Commands on requests: open, work, act on the user's behalf, resolve."""
 
 from __future__ import annotations
 
@@ -6,35 +6,30 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.calendar import RULE_VERSION, quarter_of
-from domain.common import Actor, Channel, Mission, ScopeKind, parse_enum
-from domain.errors import InvalidInput, MandateRequired, NotFound
+from application.ports import SaveExtras
+from application.unit import Unit
+from domain.actor import Actor
+from domain.errors import MandateRequired, NotFound
 from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
-from domain.policy import request_data_due_at
 from domain.request import Outcome, Request
-from domain.service import LedgerBase
+from domain.retention import request_data_due_at
 from domain.structure import Structure, structure_uuid
+from domain.validation import parse_enum
+from domain.vocabulary import Channel, Mission, ScopeKind
+from domain.working_time import RULE_VERSION, quarter_of
 
 
-class RequestCommands(LedgerBase):
-    def get_structure(self, code: str) -> Structure:
-        return self._load(Structure, structure_uuid(code))
+class RequestCommands:
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
 
-    def get_request(self, request_id: UUID) -> Request:
-        return self._load(Request, request_id)
-
-    def _structure_partner(
-        self, structure: Structure, partner: str, field: str = "partner"
-    ) -> None:
-        if not structure.accepts_partner(partner):
-            raise InvalidInput(
-                "partner is neither national nor declared by the structure", field=field
-            )
+    def get(self, request_id: UUID) -> Request:
+        return self.unit.load(Request, request_id)
 
     def _activity_due(self, now: datetime) -> datetime:
         """Retention of an unresolved case runs from its last activity."""
-        return request_data_due_at(self.policy, now, None)
+        return request_data_due_at(self.unit.policy, now, None)
 
     def open_request(
         self,
@@ -50,15 +45,17 @@ class RequestCommands(LedgerBase):
         now: datetime,
     ) -> Request:
         """For e-mail and contact form, the answer is due 72 working hours after receipt."""
-        structure = self.get_structure(structure_code)
+        structure = self.unit.load(Structure, structure_uuid(structure_code))
         parsed_channel = parse_enum(Channel, channel, "channel")
-        self._structure_partner(structure, partner)
+        structure.require_partner(partner)
         due_at = None
         if parsed_channel.has_response_deadline:
-            due_at = structure.calendar.deadline(received_at, self.policy.response_working_hours)
+            due_at = structure.calendar.deadline(
+                received_at, self.unit.policy.response_working_hours
+            )
         subject = normalized_identity(validate_person(user, "user"))
         quarter = quarter_of(received_at, structure.calendar.tz)
-        token, seen = self.keys.visit_token(subject, structure.id, quarter)
+        token, seen = self.unit.keys.visit_token(subject, structure.id, quarter)
         request = Request.open(
             structure_id=structure.id,
             channel=parsed_channel,
@@ -74,12 +71,14 @@ class RequestCommands(LedgerBase):
             actor=actor,
             now=now,
         )
-        self._save_opening(request, request.envelope_id, subject, visit_tokens=[(token, quarter)])
+        self.unit.save_opening(
+            request, request.envelope_id, subject, SaveExtras(visit_tokens=((token, quarter),))
+        )
         return request
 
     def assign_adviser(
         self,
-        request_id: UUID,
+        request: UUID | Request,
         adviser: str,
         *,
         actor: Actor,
@@ -87,16 +86,16 @@ class RequestCommands(LedgerBase):
         expected_version: int | None = None,
     ) -> Request:
         due = self._activity_due(now)
-        return self._update(
+        return self.unit.update(
             Request,
-            request_id,
+            request,
             lambda r: r.assign(adviser, data_due_at=due, actor=actor, now=now),
             expected_version,
         )
 
     def respond(
         self,
-        request_id: UUID,
+        request: UUID | Request,
         *,
         at: datetime,
         summary: str,
@@ -106,16 +105,16 @@ class RequestCommands(LedgerBase):
     ) -> Request:
         """The first response stops the SLA clock."""
         due = self._activity_due(now)
-        return self._update(
+        return self.unit.update(
             Request,
-            request_id,
+            request,
             lambda r: r.respond(at, summary, data_due_at=due, actor=actor, now=now),
             expected_version,
         )
 
     def escalate(
         self,
-        request_id: UUID,
+        request: UUID | Request,
         *,
         partner: str,
         reason: str,
@@ -124,17 +123,17 @@ class RequestCommands(LedgerBase):
         now: datetime,
         expected_version: int | None = None,
     ) -> Request:
-        def decide(request: Request) -> None:
-            self._structure_partner(self._load(Structure, request.structure_id), partner)
-            request.escalate(
+        def decide(found: Request) -> None:
+            self.unit.load(Structure, found.structure_id).require_partner(partner)
+            found.escalate(
                 partner, reason, at, data_due_at=self._activity_due(now), actor=actor, now=now
             )
 
-        return self._update(Request, request_id, decide, expected_version)
+        return self.unit.update(Request, request, decide, expected_version)
 
     def record_partner_answer(
         self,
-        request_id: UUID,
+        request: UUID | Request,
         *,
         partner: str,
         summary: str,
@@ -144,9 +143,9 @@ class RequestCommands(LedgerBase):
         expected_version: int | None = None,
     ) -> Request:
         due = self._activity_due(now)
-        return self._update(
+        return self.unit.update(
             Request,
-            request_id,
+            request,
             lambda r: r.record_partner_answer(
                 partner, summary, at, data_due_at=due, actor=actor, now=now
             ),
@@ -155,7 +154,7 @@ class RequestCommands(LedgerBase):
 
     def act_on_behalf(
         self,
-        request_id: UUID,
+        request: UUID | Request,
         *,
         mandate_id: UUID | None,
         partner: str,
@@ -168,11 +167,11 @@ class RequestCommands(LedgerBase):
     ) -> Request:
         """Art. 4.6: refused unless an active mandate of the structure covers partner and scope;
         the action is recorded on the request and the use on the mandate in one save."""
-        request = self._load(Request, request_id, expected_version)
+        found = self.unit.load(Request, request, expected_version)
         kind = parse_enum(ScopeKind, scope, "scope")
-        mandate = self._mandate_for(request, mandate_id)
+        mandate = self._mandate_for(found, mandate_id)
         mandate.check_can_act(partner, kind, now)
-        request.record_action(
+        found.record_action(
             mandate.id,
             partner,
             kind,
@@ -182,15 +181,15 @@ class RequestCommands(LedgerBase):
             actor=actor,
             now=now,
         )
-        mandate.record_use(request.id, partner, kind, at, actor=actor, now=now)
-        self._save(request, mandate)
-        return request
+        mandate.record_use(found.id, partner, kind, at, actor=actor, now=now)
+        self.unit.save(found, mandate)
+        return found
 
     def _mandate_for(self, request: Request, mandate_id: UUID | None) -> Mandate:
         if mandate_id is None:
             raise MandateRequired("acting on the user's behalf needs a signed mandate")
         try:
-            mandate = self._load(Mandate, mandate_id)
+            mandate = self.unit.load(Mandate, mandate_id)
         except NotFound:
             raise MandateRequired("no mandate with this id") from None
         if mandate.structure_id != request.structure_id:
@@ -199,7 +198,7 @@ class RequestCommands(LedgerBase):
 
     def resolve(
         self,
-        request_id: UUID,
+        request: UUID | Request,
         *,
         outcome: str,
         at: datetime,
@@ -210,18 +209,18 @@ class RequestCommands(LedgerBase):
         """The personal data become due for destruction at resolution (plus any grace)."""
         parsed, due = (
             parse_enum(Outcome, outcome, "outcome"),
-            request_data_due_at(self.policy, now, at),
+            request_data_due_at(self.unit.policy, now, at),
         )
-        return self._update(
+        return self.unit.update(
             Request,
-            request_id,
+            request,
             lambda r: r.resolve(parsed, at, data_due_at=due, actor=actor, now=now),
             expected_version,
         )
 
     def reopen(
         self,
-        request_id: UUID,
+        request: UUID | Request,
         *,
         reason: str,
         at: datetime,
@@ -230,9 +229,9 @@ class RequestCommands(LedgerBase):
         expected_version: int | None = None,
     ) -> Request:
         due = self._activity_due(now)
-        return self._update(
+        return self.unit.update(
             Request,
-            request_id,
+            request,
             lambda r: r.reopen(reason, at, data_due_at=due, actor=actor, now=now),
             expected_version,
         )

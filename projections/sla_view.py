@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from domain.calendar import BusinessCalendar
 from domain.request import Request
-from domain.sla import DUE_SOON
+from domain.sla_state import DUE_SOON
 from domain.structure import Structure
+from domain.working_time import BusinessCalendar
 from projections.base import Item, Projection
 from projections.db import Tx, from_iso, hex_id, in_clause, iso
 

@@ -1,0 +1,45 @@
+"""Who calls, and the one rule of what they may see: a role, and for advisers and supervisors
+the structures they work in. Entry points authenticate; this decides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+from uuid import UUID
+
+from domain.actor import Actor
+from domain.structure import structure_uuid
+
+
+class Role(StrEnum):
+    ADVISER = "adviser"
+    SUPERVISOR = "supervisor"
+    DPO = "dpo"
+    ADMIN = "admin"
+
+    @property
+    def scoped(self) -> bool:
+        """Advisers and supervisors work in their own structures only."""
+        return self in (Role.ADVISER, Role.SUPERVISOR)
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    role: Role
+    structures: frozenset[str]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(name=self.name, role=self.role.value)
+
+    def sees(self, structure_id: UUID) -> bool:
+        """Whether a resource of this structure exists for this caller."""
+        return not self.role.scoped or structure_id in {structure_uuid(s) for s in self.structures}
+
+
+class Tokens(Protocol):
+    """Bearer tokens, as the entry points need them (``store.tokens`` provides them)."""
+
+    def authenticate(self, token: str) -> Caller | None: ...

@@ -1,0 +1,61 @@
+"""Commands on personal data across cases: destroy an envelope, record a read of one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from application.ports import SaveExtras
+from application.unit import Unit
+from domain.access import DataAccess, Purpose
+from domain.actor import Actor
+from domain.errors import NotFound
+from domain.mandate import Mandate
+from domain.personal_data import DestructionReason
+from domain.request import Request
+from domain.validation import parse_enum
+
+
+class PersonalDataCommands:
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+
+    def owner_of(self, envelope_id: UUID) -> Request | Mandate | None:
+        """The case or mandate whose personal data the envelope holds (destroyed or not)."""
+        owner_id = self.unit.keys.owner_of(envelope_id)
+        owner: object = self.unit.repository.get(owner_id) if owner_id else None
+        return owner if isinstance(owner, Request | Mandate) else None
+
+    def destroy_envelope(
+        self, envelope_id: UUID, *, reason: str, actor: Actor, now: datetime
+    ) -> Request | Mandate:
+        """Deletes the envelope's key and records it in one transaction, then scrubs the store.
+
+        Idempotent: destroying a destroyed envelope records nothing more.
+        """
+        parsed = parse_enum(DestructionReason, reason, "reason")
+        owner = self.owner_of(envelope_id)
+        if owner is None:
+            raise NotFound("no such envelope")
+        if owner.destroy_personal_data(parsed, actor=actor, now=now):
+            self.unit.save(owner, extras=SaveExtras(destroy_envelopes=(envelope_id,)))
+            self.unit.keys.scrub()
+        return owner
+
+    def record_access(
+        self, owner: Request | Mandate, *, endpoint: str, purpose: str, actor: Actor, now: datetime
+    ) -> DataAccess:
+        """Records that ``actor`` was shown the personal data of ``owner``'s envelope."""
+        is_request = isinstance(owner, Request)
+        access = DataAccess.record(
+            envelope_id=owner.envelope_id,
+            structure_id=owner.structure_id,
+            request_id=owner.id if is_request else None,
+            mandate_id=None if is_request else owner.id,
+            endpoint=endpoint,
+            purpose=parse_enum(Purpose, purpose, "purpose"),
+            actor=actor,
+            now=now,
+        )
+        self.unit.save(access)
+        return access

@@ -1,0 +1,51 @@
+"""Checks of input values: each raises ``InvalidInput`` naming the field."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+
+from domain.errors import InvalidInput
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_enum(enum: type[E], value: str, field: str) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InvalidInput(f"{field} must be one of: {allowed}", field=field) from None
+
+
+def require_aware(value: datetime, field: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(f"{field} must carry a time-zone offset", field=field)
+    return value
+
+
+def require_not_after(value: datetime, now: datetime, field: str) -> datetime:
+    require_aware(value, field)
+    if value > now:
+        raise InvalidInput(f"{field} cannot be in the future", field=field)
+    return value
+
+
+_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+def require_code(value: str, field: str) -> str:
+    """A short code (``rsa``, ``caf_online_return``): never free text that could name a person."""
+    if not isinstance(value, str) or not _CODE.match(value):
+        raise InvalidInput(f"{field} is a code: lowercase letters, digits, _ . -", field=field)
+    return value
+
+
+def require_text(value: str, field: str, max_length: int = 2000) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is required", field=field)
+    if len(value) > max_length:
+        raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
+    return value
