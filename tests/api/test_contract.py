@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from uuid import UUID
 
-from tests.builders import HOME, MARTIN, NOW, OTHER, Api, structure_body
+from domain.actor import SYSTEM
+from domain.alert import AlertKind, AlertLevel
+from store.tokens import TokenStore
+from tests.builders import HOME, MARTIN, NOW, OTHER, Api, mandate_body, structure_body
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 
@@ -268,7 +272,6 @@ def test_a_mandate_without_a_precondition_is_refused_naming_it(api: Api) -> None
         ({"signed_document_sha256": None}, "signed_document_sha256"),
     ):
         before = api.position()
-        from tests.builders import mandate_body
 
         response = api.call("POST", "/v1/mandates", "adviser", json=mandate_body(NOW) | missing)
         body = problem(response, 422, "mandate_precondition_missing")
@@ -422,10 +425,6 @@ def test_integrity_reports_the_verified_chain(api: Api) -> None:
 
 
 def test_alerts_are_listed_by_kind_and_status(api: Api) -> None:
-    from uuid import UUID
-
-    from domain.actor import SYSTEM
-    from domain.alert import AlertKind, AlertLevel
 
     created = api.open_request()
     ledger = api.services.ledger
@@ -486,7 +485,6 @@ def test_no_token_or_a_bad_or_revoked_one_is_401(api: Api) -> None:
     problem(api.client.get(f"/v1/structures/{HOME}"), 401, "unauthorized")
     bad = {"Authorization": "Bearer fsl_not-a-token"}
     problem(api.client.get(f"/v1/structures/{HOME}", headers=bad), 401, "unauthorized")
-    from store.tokens import TokenStore
 
     TokenStore(api.services.views).revoke("admin-paul", NOW)
     problem(api.call("GET", f"/v1/structures/{HOME}", "admin"), 401, "unauthorized")
@@ -614,10 +612,6 @@ def test_subjects_may_be_exempted_from_information_with_a_ground(api: Api) -> No
 
 
 def test_alerts_are_acknowledged_by_their_structures_supervisor_only(api: Api) -> None:
-    from uuid import UUID
-
-    from domain.actor import SYSTEM
-    from domain.alert import AlertKind, AlertLevel
 
     created = api.open_request()
     alert, _ = api.services.ledger.alerts.raise_alert(

@@ -6,7 +6,7 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import InvalidInput, PersonalDataDestroyedError, RequestResolved, RuleViolation
-from domain.personal_data import DestructionReason
+from domain.personal_data import DestructionReason, normalized_identity
 from domain.request import Outcome, Request, Status
 from domain.sla_state import SlaState, sla_state
 from domain.vocabulary import Channel, Mission
@@ -173,7 +173,6 @@ def test_the_theme_is_a_code_never_free_text(theme: str) -> None:
 
 
 def test_an_identity_typed_two_ways_normalizes_the_same() -> None:
-    from domain.personal_data import normalized_identity
 
     first = {"first_name": "Zoé", "last_name": "Lefèvre-Dupont", "birth_date": "1980-02-03"}
     again = {"first_name": " ZOE ", "last_name": "lefevre dupont", "birth_date": "1980-02-03"}

@@ -20,7 +20,7 @@ from tests.builders import (
     sign_mandate,
     view_rows,
 )
-from tests.store.backends import superuser_rewrite
+from tests.store.backends import store_contains, superuser_rewrite
 
 LATER = NOW + timedelta(hours=2)
 
@@ -67,7 +67,6 @@ def test_the_audit_trail_filters_by_actor_and_period_and_pages(
 def test_a_destroyed_envelope_leaves_no_personal_data_in_any_view_and_its_events_audited(
     ledger: Ledger, settings: Settings, structure: str, runner: ProjectionRunner
 ) -> None:
-    from tests.store.backends import store_contains
 
     marker = "Marqueurvue"
     request = open_request(ledger, structure, user={"first_name": marker, "last_name": "X"})
