@@ -67,7 +67,7 @@ class Alert(LedgerAggregate):
         actor: Actor,
         now: datetime,
     ) -> Alert:
-        require_aware(due_at, "due_at")
+        due_at = require_aware(due_at, "due_at")
         return cls._create(
             cls.Raised,
             id=alert_id(kind, subject_id, due_at, level),

@@ -143,7 +143,7 @@ class Breach(LedgerAggregate):
         now: datetime,
     ) -> Breach:
         """Every GDPR 33(3) field is required; the CNIL deadline is aware_at + configured hours."""
-        require_not_after(aware_at, now, "aware_at")
+        aware_at = require_not_after(aware_at, now, "aware_at")
         detected = require_not_after(detected_at or aware_at, now, "detected_at")
         natures = _labels(nature, "nature")
         for i, value in enumerate(natures):
@@ -201,7 +201,7 @@ class Breach(LedgerAggregate):
     ) -> None:
         """An initial notification after the deadline must give the reasons for the delay."""
         self._check_open()
-        require_not_after(at, now, "at")
+        at = require_not_after(at, now, "at")
         if at < self.aware_at:
             raise InvalidInput("a notification cannot precede awareness", field="at")
         initial = self.initial_notification
@@ -233,7 +233,7 @@ class Breach(LedgerAggregate):
 
     def inform_subjects(self, at: datetime, channel: str, *, actor: Actor, now: datetime) -> None:
         self._check_open()
-        require_not_after(at, now, "at")
+        at = require_not_after(at, now, "at")
         self.trigger_event(
             self.SubjectsInformed,
             timestamp=now,
@@ -263,7 +263,7 @@ class Breach(LedgerAggregate):
 
     def close(self, at: datetime, *, actor: Actor, now: datetime) -> None:
         self._check_open()
-        require_aware(at, "at")
+        at = require_aware(at, "at")
         if self.risk_level is None:
             raise BreachStateError("assess the risk before closing", code="risk_not_assessed")
         if self.notification_required and self.initial_notification is None:

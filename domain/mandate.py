@@ -173,7 +173,7 @@ class Mandate(LedgerAggregate):
         ):
             raise _missing("information_notice.version", "the information notice given to the user")
         cleaned_scopes = validate_scopes(scopes)
-        require_aware(valid_until, "valid_until")
+        valid_until = require_aware(valid_until, "valid_until")
         if valid_until <= now:
             raise _missing("valid_until", "a validity end in the future")
         if valid_until > add_months(now, policy.mandate_max_months):
@@ -215,8 +215,8 @@ class Mandate(LedgerAggregate):
         verified_at = verification.get("verified_at")
         if not isinstance(verified_at, datetime):
             raise _missing("identity_verification.verified_at", "when the identity was verified")
-        require_not_after(verified_at, now, "identity_verification.verified_at")
-        return {"document_type": document_type, "verified_at": verified_at}
+        verified = require_not_after(verified_at, now, "identity_verification.verified_at")
+        return {"document_type": document_type, "verified_at": verified}
 
     def status(self, now: datetime) -> MandateStatus:
         if self.revoked_at is not None:
@@ -253,7 +253,7 @@ class Mandate(LedgerAggregate):
             return False
         if self.destroyed_at is not None:
             raise PersonalDataDestroyedError("the personal data of this mandate were destroyed")
-        require_not_after(at, now, "at")
+        at = require_not_after(at, now, "at")
         ended_at = min(at, self.valid_until)
         self.trigger_event(
             self.Revoked,

@@ -219,7 +219,7 @@ class Request(LedgerAggregate):
         actor: Actor,
         now: datetime,
     ) -> Request:
-        require_not_after(received_at, now, "received_at")
+        received_at = require_not_after(received_at, now, "received_at")
         return cls._create(
             cls.Opened,
             id=uuid4(),
@@ -245,10 +245,11 @@ class Request(LedgerAggregate):
         if self.status == Status.RESOLVED:
             raise RequestResolved("the request is resolved; reopen it first")
 
-    def _check_time(self, at: datetime, now: datetime) -> None:
-        require_not_after(at, now, "at")
-        if at < self.received_at:
+    def _check_time(self, at: datetime, now: datetime) -> datetime:
+        instant = require_not_after(at, now, "at")
+        if instant < self.received_at:
             raise InvalidInput("at cannot be before the request was received", field="at")
+        return instant
 
     def assign(self, adviser: str, *, data_due_at: datetime, actor: Actor, now: datetime) -> None:
         self._check_open()
@@ -264,7 +265,7 @@ class Request(LedgerAggregate):
         self, at: datetime, summary: str, *, data_due_at: datetime, actor: Actor, now: datetime
     ) -> None:
         self._check_open()
-        self._check_time(at, now)
+        at = self._check_time(at, now)
         self.trigger_event(
             self.Responded,
             timestamp=now,
@@ -286,7 +287,7 @@ class Request(LedgerAggregate):
         now: datetime,
     ) -> None:
         self._check_open()
-        self._check_time(at, now)
+        at = self._check_time(at, now)
         self.trigger_event(
             self.Escalated,
             timestamp=now,
@@ -309,7 +310,7 @@ class Request(LedgerAggregate):
         now: datetime,
     ) -> None:
         self._check_open()
-        self._check_time(at, now)
+        at = self._check_time(at, now)
         if not any(e["partner"] == partner and e["answered_at"] is None for e in self.escalations):
             raise RuleViolation(
                 "no open escalation to this partner", field="partner", code="no_open_escalation"
@@ -338,7 +339,7 @@ class Request(LedgerAggregate):
         now: datetime,
     ) -> None:
         self._check_open()
-        self._check_time(at, now)
+        at = self._check_time(at, now)
         self.trigger_event(
             self.ActedOnBehalf,
             timestamp=now,
@@ -355,7 +356,7 @@ class Request(LedgerAggregate):
         self, outcome: Outcome, at: datetime, *, data_due_at: datetime, actor: Actor, now: datetime
     ) -> None:
         self._check_open()
-        self._check_time(at, now)
+        at = self._check_time(at, now)
         self.trigger_event(
             self.Resolved,
             timestamp=now,
@@ -374,7 +375,7 @@ class Request(LedgerAggregate):
             )
         if self.destroyed_at is not None:
             raise PersonalDataDestroyedError("the personal data of this request were destroyed")
-        self._check_time(at, now)
+        at = self._check_time(at, now)
         self.trigger_event(
             self.Reopened,
             timestamp=now,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TypeVar
 
@@ -21,16 +21,19 @@ def parse_enum(enum: type[E], value: str, field: str) -> E:
 
 
 def require_aware(value: datetime, field: str) -> datetime:
+    """The instant in UTC: instants enter the domain normalised, so that elapsed time is real
+    time (``+ timedelta(hours=72)`` on a Paris wall clock would give 71 or 73 hours across a
+    clock change). Local time is the calendar's business (``domain.working_time``)."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput(f"{field} must carry a time-zone offset", field=field)
-    return value
+    return value.astimezone(UTC)
 
 
 def require_not_after(value: datetime, now: datetime, field: str) -> datetime:
-    require_aware(value, field)
-    if value > now:
+    instant = require_aware(value, field)
+    if instant > now:
         raise InvalidInput(f"{field} cannot be in the future", field=field)
-    return value
+    return instant
 
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")

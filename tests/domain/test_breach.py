@@ -1,7 +1,8 @@
 """Rule 6 (GDPR 33, 34): every breach in the register; CNIL within 72 elapsed hours."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -44,6 +45,25 @@ def notify(
 
 def test_the_cnil_deadline_is_72_elapsed_hours_weekend_included() -> None:
     assert declare().cnil_deadline == FRIDAY + timedelta(hours=72)
+
+
+@pytest.mark.parametrize(
+    "aware_at",
+    [
+        datetime(2026, 3, 27, 10, 0, tzinfo=ZoneInfo("Europe/Paris")),  # spring: 23-hour Sunday
+        datetime(2026, 10, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris")),  # autumn: 25-hour Sunday
+    ],
+)
+def test_the_cnil_deadline_is_72_real_hours_across_a_clock_change(aware_at: datetime) -> None:
+    breach = Breach.declare(
+        **facts(aware_at=aware_at, detected_at=aware_at),
+        policy=Policy(),
+        actor=DPO,
+        now=aware_at + timedelta(hours=1),
+    )
+    elapsed = breach.cnil_deadline.astimezone(UTC) - aware_at.astimezone(UTC)
+    assert elapsed == timedelta(hours=72)
+    assert breach.aware_at.utcoffset() == breach.cnil_deadline.utcoffset() == timedelta(0)
 
 
 def test_the_notification_hours_are_configurable() -> None:
