@@ -61,16 +61,19 @@ def create_app(
 
     @app.get("/v1/health", tags=["health"])
     def health(services: ServicesDep) -> dict[str, Any]:
-        """Store reachability, the log's head, and each view's lag (events behind the head).
-        Open to monitoring without a token: it shows no case and no person."""
+        """Store reachability, the log's head, each view's lag (events behind the head), and
+        the scheduler's last tick (``degraded`` when none came for two intervals). Open to
+        monitoring without a token: it shows no case and no person."""
         position = services.runner.head()
         views = services.runner.status(position)
         failed = [v.view for v in views if v.status != "ok"]
+        late = services.scheduler_late(services.clock())
         return {
-            "status": "degraded" if failed else "ok",
+            "status": "degraded" if failed or late else "ok",
             "store": {"backend": services.backend, "position": position},
             "projections": {v.view: v.lag for v in views},
             "failed_projections": {v.view: v.failed_position for v in views if v.status != "ok"},
+            "scheduler": {"last_tick_at": services.last_tick(), "late": late},
         }
 
     app.add_middleware(BodyLimit, limit=max_body_bytes)

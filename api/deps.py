@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -18,11 +18,9 @@ from application.ledger import Ledger
 from domain.access import Purpose
 from domain.actor import Actor
 from domain.errors import NotFound
-from projections import ALL
+from projections import VIEW_TABLES
 from projections.db import ViewDb
 from projections.runner import ProjectionRunner
-
-VIEW_TABLES = {table: table for projection in ALL for table in projection.tables}
 
 
 @dataclass
@@ -36,6 +34,14 @@ class Services:
     clock: Callable[[], datetime]
     open_views: Callable[[], ViewDb]
     backend: str
+    last_tick: Callable[[], datetime | None]
+    tick_every: timedelta
+    started_at: datetime
+
+    def scheduler_late(self, now: datetime) -> bool:
+        """No scheduler tick for two intervals (counted from start-up when none ever came)."""
+        last = self.last_tick()
+        return now - max(last or self.started_at, self.started_at) > 2 * self.tick_every
 
     def reading(self) -> Any:
         return self.views.reading(VIEW_TABLES)

@@ -60,3 +60,21 @@ class AlertCommands:
             )
         except NotFound:
             raise NotFound("no such alert") from None
+
+    def record_delivery(
+        self,
+        alert: UUID | Alert,
+        *,
+        sink: str,
+        attempt: int,
+        delivered: bool,
+        detail: str,
+        actor: Actor,
+        now: datetime,
+    ) -> Alert:
+        """Records one try to tell someone of the alert, delivered or not."""
+        return self.unit.update(
+            Alert,
+            alert,
+            lambda a: a.record_delivery(sink, attempt, delivered, detail, actor=actor, now=now),
+        )

@@ -88,5 +88,11 @@ class MandateCommands:
             expected_version,
         )
 
-    def expire_mandate(self, mandate: UUID | Mandate, *, actor: Actor, now: datetime) -> Mandate:
-        return self.unit.update(Mandate, mandate, lambda m: m.expire(actor=actor, now=now))
+    def expire_mandate(self, mandate: UUID | Mandate, *, actor: Actor, now: datetime) -> bool:
+        """Records that the mandate ended at its ``valid_until``; ``False`` when it has not
+        ended yet or its expiry is already recorded (nothing recorded then)."""
+        found = self.unit.load(Mandate, mandate)
+        if not found.expire(actor=actor, now=now):
+            return False
+        self.unit.save(found)
+        return True

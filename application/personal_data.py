@@ -59,3 +59,7 @@ class PersonalDataCommands:
         )
         self.unit.save(access)
         return access
+
+    def purge_visit_tokens(self, keep_from: str) -> int:
+        """Deletes the visit tokens of every quarter before ``keep_from``; how many."""
+        return self.unit.keys.purge_visit_tokens(keep_from)

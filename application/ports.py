@@ -54,6 +54,9 @@ class EnvelopeKeys(Protocol):
 
     def scrub(self) -> None: ...
 
+    def purge_visit_tokens(self, before_quarter: str) -> int:
+        """Deletes the visit tokens of quarters before ``before_quarter`` (``2026-Q3``)."""
+
 
 class LogPositions(Protocol):
     def positions_of(self, originator_id: UUID) -> dict[int, int]:

@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from domain.actor import Actor
 from domain.aggregate import LedgerAggregate
 from domain.errors import RuleViolation
-from domain.validation import require_aware
+from domain.validation import require_aware, require_code
 
 
 class AlertKind(StrEnum):
@@ -50,6 +50,15 @@ class Alert(LedgerAggregate):
         due_at: datetime
         level: str
 
+    class DeliveryAttempted(LedgerAggregate.Event):
+        """One try to tell someone through a sink (``webhook``, ``email``): whether it got
+        through, and what the other side said (a status code or an error type)."""
+
+        sink: str
+        attempt: int
+        delivered: bool
+        detail: str
+
     class Acknowledged(LedgerAggregate.Event):
         def apply(self, aggregate: Any) -> None:
             alert = cast(Alert, aggregate)
@@ -77,6 +86,19 @@ class Alert(LedgerAggregate):
             subject_id=subject_id,
             due_at=due_at,
             level=level.value,
+        )
+
+    def record_delivery(
+        self, sink: str, attempt: int, delivered: bool, detail: str, *, actor: Actor, now: datetime
+    ) -> None:
+        self.trigger_event(
+            self.DeliveryAttempted,
+            timestamp=now,
+            actor=actor,
+            sink=require_code(sink, "sink"),
+            attempt=attempt,
+            delivered=delivered,
+            detail=detail[:200],
         )
 
     def acknowledge(self, *, actor: Actor, now: datetime) -> None:

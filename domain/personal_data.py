@@ -16,7 +16,11 @@ MAX_VALUE_LENGTH = 500
 
 
 class DestructionReason(StrEnum):
+    """Why an envelope is destroyed (Art. 4.6): its procedure ended, its case was left inactive
+    too long, a mandate's proof period ended, or the person asked (GDPR 17)."""
+
     PROCEDURE_RESOLVED = "procedure_resolved"
+    INACTIVE = "inactive"
     RETENTION_EXPIRED = "retention_expired"
     DATA_SUBJECT_REQUEST = "data_subject_request"
 

@@ -1,5 +1,5 @@
 """Read models built from the notification log: SLA, audit trail, breaches, mandates, alerts,
-quarterly reporting, integrity.
+quarterly reporting, retention, integrity.
 
 Views are SQL tables beside the events, built only from events by ``runner.ProjectionRunner``,
 queried with plain SQL, and rebuildable from zero. They never hold personal data: the runner
@@ -13,6 +13,19 @@ from projections.breaches import breaches as _breaches
 from projections.integrity import integrity as _integrity
 from projections.mandates import mandates as _mandates
 from projections.quarterly import quarterly as _quarterly
+from projections.retention import retention as _retention
 from projections.sla_view import sla as _sla
 
-ALL: tuple[Projection, ...] = (_sla, _audit, _breaches, _mandates, _alerts, _quarterly, _integrity)
+ALL: tuple[Projection, ...] = (
+    _sla,
+    _audit,
+    _breaches,
+    _mandates,
+    _alerts,
+    _quarterly,
+    _retention,
+    _integrity,
+)
+
+# Logical table name -> real table: the names queries use, as ``ledger migrate`` created them.
+VIEW_TABLES = {table: table for projection in ALL for table in projection.tables}

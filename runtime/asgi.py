@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
@@ -15,7 +15,8 @@ from api.deps import Services
 from domain.working_time import preload
 from runtime.logs import configure_logging
 from runtime.settings import Settings
-from runtime.wiring import open_ledger, open_runner, open_tokens, open_view_db
+from runtime.wiring import open_ledger, open_runner, open_scheduler, open_tokens, open_view_db
+from scheduler import heartbeat
 
 
 def _now() -> datetime:
@@ -26,25 +27,29 @@ def build_app(
     settings: Settings,
     *,
     embedded_projections: bool | None = None,
+    embedded_scheduler: bool | None = None,
     clock: Callable[[], datetime] = _now,
 ) -> FastAPI:
-    """On SQLite (``make run``) the app also runs the projection runner in a background thread,
-    so one process serves everything; on PostgreSQL, views run as their own ``ledger
-    projections run`` processes unless ``embedded_projections`` asks otherwise."""
-    embedded = (
-        settings.backend == "sqlite" if embedded_projections is None else embedded_projections
-    )
+    """On SQLite (``make run``) the app also runs the projection runner and the scheduler in
+    background threads, so one process serves everything; on PostgreSQL, they run as their own
+    ``ledger projections run`` and ``ledger scheduler run`` processes unless asked otherwise."""
+    sqlite = settings.backend == "sqlite"
+    embedded = sqlite if embedded_projections is None else embedded_projections
+    scheduling = sqlite if embedded_scheduler is None else embedded_scheduler
 
     @contextmanager
     def services() -> Iterator[Services]:
         preload(clock().year)
         ledger = open_ledger(settings)
         runner, _ = open_runner(settings, parts=ledger.store)
-        views = open_view_db(settings)
+        views, scheduler_views = open_view_db(settings), open_view_db(settings)
+        scheduler = open_scheduler(settings, ledger, scheduler_views, clock=clock)
         stop = threading.Event()
         worker = threading.Thread(target=_run_views, args=(settings, stop), daemon=True)
         if embedded:
             worker.start()
+        if scheduling:
+            scheduler.start()
         try:
             yield Services(
                 ledger=ledger,
@@ -54,12 +59,16 @@ def build_app(
                 clock=clock,
                 open_views=lambda: open_view_db(settings),
                 backend=settings.backend,
+                last_tick=lambda: heartbeat.last_tick(scheduler_views),
+                tick_every=timedelta(seconds=settings.scheduler_interval_seconds),
+                started_at=clock(),
             )
         finally:
             stop.set()
+            scheduler.stop()
             if embedded:
                 worker.join(timeout=10)
-            for close in (runner.db.close, views.close, ledger.close):
+            for close in (runner.db.close, views.close, scheduler_views.close, ledger.close):
                 close()
 
     return create_app(services, max_body_bytes=settings.max_body_bytes)

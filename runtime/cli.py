@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import uvicorn
 
 from domain.errors import NotFound
+from runtime import projection_cli, scheduler_cli
 from runtime.demo import load_demo
 from runtime.logs import configure_logging
-from runtime.projection_cli import add_commands, run_command
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger, open_view_db, verify
 from store.tokens import TokenError, TokenStore
@@ -108,7 +108,11 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
-    return run_command(settings, args)
+    return projection_cli.run_command(settings, args)
+
+
+def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    return scheduler_cli.run_command(settings, args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--requests", type=int, default=500)
     demo.add_argument("--seed", type=int, default=82)
     demo.add_argument("--now", help="ISO instant with offset to load the demo as of (default: now)")
-    add_commands(commands)
+    projection_cli.add_commands(commands)
+    scheduler_cli.add_commands(commands)
     token = commands.add_parser("token", help="create or revoke an API bearer token")
     actions = token.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="print a new token once (stored hashed)")
@@ -149,6 +154,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "serve": cmd_serve,
     "projections": cmd_projections,
+    "scheduler": cmd_scheduler,
     "token": cmd_token,
 }
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.policy import Policy, RiskLevel
@@ -30,6 +30,22 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     subject_secret: SecretStr | None = None
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # The scheduler (docs/operations.md): how often it looks, and when it warns.
+    scheduler_interval_seconds: float = Field(default=60.0, gt=0)
+    sla_warning_working_hours: float = Field(default=24.0, gt=0)
+    cnil_warning_hours: list[float] = Field(default_factory=lambda: [24.0, 12.0, 0.0])
+    mandate_notice_days: int = Field(default=30, ge=0)
+    # Where alerts are told, besides the log.
+    alert_webhook_url: str | None = None
+    alert_webhook_secret: SecretStr | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    alert_sender: str = "registre-france-services@localhost"
+    dpo_email: str | None = None
+    supervisor_emails: dict[str, list[str]] = Field(default_factory=dict)
 
     def subject_key(self) -> bytes:
         """The HMAC key of subject lookups and visit tokens: never stored in the database.
@@ -53,6 +69,12 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise ValueError("LEDGER_DATABASE_URL is sqlite:///PATH or postgresql://...")
         return value
+
+    @model_validator(mode="after")
+    def _signed_webhook(self) -> Settings:
+        if self.alert_webhook_url and self.alert_webhook_secret is None:
+            raise ValueError("LEDGER_ALERT_WEBHOOK_SECRET is required with a webhook URL")
+        return self
 
     @property
     def backend(self) -> str:

@@ -3,7 +3,10 @@ the projection runner, the token store. Schema is created only when asked (``mig
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import socket
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import cast
 
 import psycopg
@@ -12,11 +15,22 @@ from psycopg.sql import SQL, Identifier
 
 from application.ledger import Ledger
 from application.ports import StoreParts
-from projections import ALL
+from domain.structure import structure_uuid
+from projections import ALL, VIEW_TABLES
 from projections.db import ViewDb
 from projections.runner import ProjectionRunner
 from runtime.settings import Settings
+from scheduler import heartbeat
+from scheduler.cnil import CnilJob
+from scheduler.jobs import Context, Notice
+from scheduler.mandates import MandateJob
+from scheduler.retention import RetentionJob
+from scheduler.runner import LeaderLock, Planned, Scheduler
+from scheduler.sinks import Delivery, EmailSink, Fanout, WebhookSink, log_sink
+from scheduler.sla import SlaJob
+from scheduler.visits import VisitTokenJob
 from store.chain import ChainedRecorder, Verification, verify_store
+from store.leader import FileLeaderLock, PostgresLeaderLock
 from store.open import open_store, redacting_mapper
 from store.privileges import grant_application_role
 from store.tokens import TokenStore
@@ -104,9 +118,71 @@ def migrate(settings: Settings, *, app_role: str | None = None) -> None:
     try:
         runner.migrate()
         TokenStore(runner.db).migrate()
+        heartbeat.migrate(runner.db)
     finally:
         runner.db.close()
         parts.close()
     if app_role is not None:
         view_tables = [table for projection in ALL for table in projection.tables]
         grant_application_role(url, schema, app_role, view_tables)
+
+
+def leader_lock(settings: Settings) -> LeaderLock:
+    if settings.backend == "sqlite":
+        path = settings.sqlite_path
+        return FileLeaderLock(path.with_name(path.name + ".scheduler-lock"))
+    return PostgresLeaderLock(
+        settings.database_url.split("?")[0], settings.eventsourcing_env()["POSTGRES_SCHEMA"]
+    )
+
+
+def notifier(settings: Settings, ledger: Ledger, clock: Callable[[], datetime]) -> Fanout:
+    """The log always; a webhook and e-mail when configured."""
+    delivery = Delivery(ledger, clock)
+    sinks: list[Callable[[Notice], None]] = [log_sink]
+    if settings.alert_webhook_url and settings.alert_webhook_secret:
+        secret = settings.alert_webhook_secret.get_secret_value().encode()
+        sinks.append(WebhookSink(settings.alert_webhook_url, secret, delivery))
+    if settings.smtp_host:
+        password = settings.smtp_password
+        sinks.append(
+            EmailSink(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.alert_sender,
+                delivery=delivery,
+                dpo=settings.dpo_email,
+                supervisors={
+                    structure_uuid(code).hex: addresses
+                    for code, addresses in settings.supervisor_emails.items()
+                },
+                starttls=settings.smtp_starttls,
+                user=settings.smtp_user,
+                password=password.get_secret_value() if password else None,
+            )
+        )
+    return Fanout(sinks)
+
+
+def open_scheduler(
+    settings: Settings,
+    ledger: Ledger,
+    views: ViewDb,
+    *,
+    clock: Callable[[], datetime],
+    notify: Callable[[Notice], None] | None = None,
+) -> Scheduler:
+    """Every job on ``ledger`` and the views of ``views``, each at its interval."""
+    if notify is None:
+        notify = notifier(settings, ledger, clock)
+    context = Context(ledger, lambda: views.reading(VIEW_TABLES), notify)
+    every = timedelta(seconds=settings.scheduler_interval_seconds)
+    planned = [
+        Planned(SlaJob(context, settings.sla_warning_working_hours), every),
+        Planned(CnilJob(context, settings.cnil_warning_hours), every),
+        Planned(MandateJob(context, settings.mandate_notice_days), every),
+        Planned(RetentionJob(context), every),
+        Planned(VisitTokenJob(context), max(every, timedelta(hours=6))),
+    ]
+    identity = f"{socket.gethostname()}:{os.getpid()}"
+    return Scheduler(planned, leader_lock(settings), views, clock, identity)

@@ -15,8 +15,9 @@ import psycopg
 import pytest
 
 from application.ledger import Ledger
+from projections.runner import ProjectionRunner
 from runtime.settings import Settings
-from runtime.wiring import migrate, open_ledger
+from runtime.wiring import migrate, open_ledger, open_runner
 from tests.builders import ADMIN, NOW, TEST_SECRET, WEEKDAYS_9_TO_14
 
 PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -91,6 +92,14 @@ def other_structure(ledger: Ledger, structure: str) -> str:
         now=NOW,
     )
     return "moissac"
+
+
+@pytest.fixture
+def runner(settings: Settings) -> Iterator[ProjectionRunner]:
+    opened, reader = open_runner(settings)
+    yield opened
+    opened.db.close()
+    reader.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -44,20 +44,30 @@ def test_demo_refuses_a_naive_now(env: Settings) -> None:
 
 def test_health_reports_the_store_and_the_lag_of_each_view(env: Settings) -> None:
     assert cli.main(["demo", "--requests", "5", "--now", "2026-11-26T12:00:00+01:00"]) == 0
-    with TestClient(build_app(env, embedded_projections=False)) as client:
+    with TestClient(build_app(env, embedded_projections=False, embedded_scheduler=False)) as client:
         body = client.get("/v1/health").json()
     assert body["status"] == "ok"
     assert body["store"]["backend"] == env.backend
     head = body["store"]["position"]
     assert head > 20
     assert body["projections"] == dict.fromkeys(
-        ["alerts", "audit_trail", "breaches", "integrity", "mandates", "quarterly", "sla"], head
+        [
+            "alerts",
+            "audit_trail",
+            "breaches",
+            "integrity",
+            "mandates",
+            "quarterly",
+            "retention",
+            "sla",
+        ],
+        head,
     )
 
 
 def test_the_embedded_runner_brings_every_view_to_the_head(env: Settings) -> None:
     assert cli.main(["demo", "--requests", "5", "--now", "2026-11-26T12:00:00+01:00"]) == 0
-    with TestClient(build_app(env, embedded_projections=True)) as client:
+    with TestClient(build_app(env, embedded_projections=True, embedded_scheduler=False)) as client:
         for _ in range(500):
             body = client.get("/v1/health").json()
             if not any(body["projections"].values()):
@@ -101,7 +111,7 @@ def test_a_token_is_printed_once_alone_on_the_last_line_and_revocable(
     assert cli.main(argv) == 0
     token = capsys.readouterr().out.splitlines()[-1]
     assert token.startswith("fsl_")
-    with TestClient(build_app(env, embedded_projections=False)) as client:
+    with TestClient(build_app(env, embedded_projections=False, embedded_scheduler=False)) as client:
         headers = {"Authorization": f"Bearer {token}"}
         assert client.get("/v1/structures/moissac", headers=headers).status_code == 200
         assert client.get("/v1/structures/cahors", headers=headers).status_code == 404

@@ -13,15 +13,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
-from api.deps import (
-    VIEW_TABLES,
-    Dpo,
-    Services,
-    Supervisor,
-)
+from api.deps import Dpo, Services, Supervisor
 from api.problems import ApiError
 from api.scoping import scoped_structure
-from projections import audit, quarterly
+from projections import VIEW_TABLES, audit, quarterly
 from projections.db import Tx, csv_chunks
 from projections.sla_queries import dashboard
 

@@ -17,7 +17,7 @@ from tests.builders import ADMIN, CALLERS, HOME, NOW, OTHER, WEEKDAYS_9_TO_14, A
 @pytest.fixture
 def api(settings: Settings) -> Iterator[Api]:
     clock = Clock()
-    app = build_app(settings, embedded_projections=False, clock=clock)
+    app = build_app(settings, embedded_projections=False, embedded_scheduler=False, clock=clock)
     with TestClient(app) as client:
         found = Api(client, clock)
         tokens = TokenStore(found.services.views)

@@ -239,6 +239,7 @@ ENDPOINTS = [
         False,
         lambda a: {"reason": "data_subject_request"},
     ),
+    Endpoint("GET", lambda a: "/v1/envelopes/due", {DPO_ROLE}, False),
     Endpoint(
         "GET", lambda a: "/v1/dashboards/sla", {SUPERVISOR}, True, params={"structure_id": HOME}
     ),

@@ -1,0 +1,103 @@
+"""The ``retention`` view: every personal-data envelope, when its data fall due for destruction
+and why (Art. 4.6), and when they were destroyed. The scheduler destroys what falls due from it;
+``GET /v1/envelopes/due`` shows a DPO the queue before it runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.persistence import Notification
+
+from domain.mandate import Mandate
+from domain.personal_data import DestructionReason
+from domain.request import Request
+from projections.base import Projection
+from projections.db import Tx, hex_id, iso
+
+retention = Projection(
+    name="retention",
+    version=1,
+    tables={
+        "retention": "envelope_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, "
+        "owner_kind TEXT NOT NULL, structure_id TEXT NOT NULL, data_due_at TEXT NOT NULL, "
+        "reason TEXT NOT NULL, destroyed_at TEXT",
+    },
+    indexes={"retention": ["owner_id", "destroyed_at, data_due_at"]},
+)
+COLUMNS = ("envelope_id", "owner_kind", "owner_id", "structure_id", "data_due_at", "reason")
+REQUEST_EVENTS = (
+    Request.AdviserAssigned,
+    Request.Responded,
+    Request.Escalated,
+    Request.PartnerAnswered,
+    Request.ActedOnBehalf,
+    Request.Reopened,
+)
+
+
+def _insert(tx: Tx, event: Any, kind: str, reason: DestructionReason) -> None:
+    tx.run(
+        "INSERT INTO {retention} (envelope_id, owner_id, owner_kind, structure_id, data_due_at, "
+        "reason) VALUES (:e, :o, :k, :s, :due, :reason)",
+        {
+            "e": hex_id(event.envelope_id),
+            "o": hex_id(event.originator_id),
+            "k": kind,
+            "s": hex_id(event.structure_id),
+            "due": iso(event.data_due_at),
+            "reason": reason.value,
+        },
+    )
+
+
+def _due(tx: Tx, event: Any, reason: DestructionReason) -> None:
+    tx.run(
+        "UPDATE {retention} SET data_due_at = :due, reason = :reason WHERE owner_id = :o",
+        {"o": hex_id(event.originator_id), "due": iso(event.data_due_at), "reason": reason.value},
+    )
+
+
+@retention.on(Request.Opened)
+def _opened(tx: Tx, event: Any, _: Notification) -> None:
+    _insert(tx, event, "request", DestructionReason.INACTIVE)
+
+
+@retention.on(*REQUEST_EVENTS)
+def _activity(tx: Tx, event: Any, _: Notification) -> None:
+    """An unresolved case is kept from its last activity."""
+    _due(tx, event, DestructionReason.INACTIVE)
+
+
+@retention.on(Request.Resolved)
+def _resolved(tx: Tx, event: Any, _: Notification) -> None:
+    _due(tx, event, DestructionReason.PROCEDURE_RESOLVED)
+
+
+@retention.on(Mandate.Signed)
+def _signed(tx: Tx, event: Any, _: Notification) -> None:
+    _insert(tx, event, "mandate", DestructionReason.RETENTION_EXPIRED)
+
+
+@retention.on(Mandate.Revoked)
+def _revoked(tx: Tx, event: Any, _: Notification) -> None:
+    _due(tx, event, DestructionReason.RETENTION_EXPIRED)
+
+
+@retention.on(Request.PersonalDataDestroyed, Mandate.PersonalDataDestroyed)
+def _destroyed(tx: Tx, event: Any, _: Notification) -> None:
+    tx.run(
+        "UPDATE {retention} SET destroyed_at = :at WHERE owner_id = :o",
+        {"o": hex_id(event.originator_id), "at": iso(event.timestamp)},
+    )
+
+
+def due(tx: Tx, before: datetime, limit: int = 1000) -> list[dict[str, Any]]:
+    """Live envelopes whose data fall due by ``before``, earliest first."""
+    rows = tx.all(
+        f"SELECT {', '.join(COLUMNS)} FROM {{retention}} "
+        "WHERE destroyed_at IS NULL AND data_due_at <= :before "
+        "ORDER BY data_due_at, envelope_id LIMIT :limit",
+        {"before": iso(before), "limit": limit},
+    )
+    return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
