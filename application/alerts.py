@@ -7,7 +7,7 @@ from uuid import UUID
 
 from application.unit import Unit
 from domain.actor import Actor
-from domain.alert import Alert, AlertKind, AlertLevel, alert_id
+from domain.alert import Alert, AlertKind, AlertLevel
 from domain.errors import NotFound
 from domain.validation import parse_enum
 
@@ -43,7 +43,7 @@ class AlertCommands:
             now=now,
         )
         if not self.unit.save_new(alert):
-            return self.get(alert_id(parsed_kind, subject_id, due_at, parsed_level)), False
+            return self.get(alert.id), False
         return alert, True
 
     def acknowledge_alert(

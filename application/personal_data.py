@@ -27,9 +27,10 @@ class PersonalDataCommands:
         return owner if isinstance(owner, Request | Mandate) else None
 
     def destroy_envelope(
-        self, envelope_id: UUID, *, reason: str, actor: Actor, now: datetime
+        self, envelope_id: UUID, *, reason: str, actor: Actor, now: datetime, scrub: bool = True
     ) -> Request | Mandate:
-        """Deletes the envelope's key and records it in one transaction, then scrubs the store.
+        """Deletes the envelope's key and records it in one transaction, then scrubs the store
+        (a caller destroying many at once passes ``scrub=False`` and calls ``scrub`` after).
 
         Idempotent: destroying a destroyed envelope records nothing more.
         """
@@ -39,8 +40,13 @@ class PersonalDataCommands:
             raise NotFound("no such envelope")
         if owner.destroy_personal_data(parsed, actor=actor, now=now):
             self.unit.save(owner, extras=SaveExtras(destroy_envelopes=(envelope_id,)))
-            self.unit.keys.scrub()
+            if scrub:
+                self.scrub()
         return owner
+
+    def scrub(self) -> None:
+        """Rewrites what the store keeps of deleted keys (SQLite WAL, PostgreSQL dead tuples)."""
+        self.unit.keys.scrub()
 
     def record_access(
         self, owner: Request | Mandate, *, endpoint: str, purpose: str, actor: Actor, now: datetime

@@ -29,10 +29,23 @@ class RetentionJob:
         report = Report(self.name)
         with self.context.reading() as tx:
             due = retention.due(tx, now, self.batch)
+        try:
+            self._destroy(due, report, now)
+        finally:
+            if report.done.get("destroyed"):
+                self.context.ledger.personal_data.scrub()  # once for the whole batch
+        return report
+
+    def _destroy(self, due: list[dict[str, str]], report: Report, now: datetime) -> None:
+        personal_data = self.context.ledger.personal_data
         for row in due:
             try:
-                self.context.ledger.personal_data.destroy_envelope(
-                    UUID(row["envelope_id"]), reason=row["reason"], actor=SYSTEM, now=now
+                personal_data.destroy_envelope(
+                    UUID(row["envelope_id"]),
+                    reason=row["reason"],
+                    actor=SYSTEM,
+                    now=now,
+                    scrub=False,
                 )
             except Exception as error:  # noqa: BLE001 - one failure must not stop the others
                 log.error(
@@ -50,4 +63,3 @@ class RetentionJob:
                 )
                 continue
             report.count("destroyed")
-        return report

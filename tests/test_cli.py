@@ -1,6 +1,7 @@
 """The ``ledger`` command on both backends: migrate, demo, verify, health."""
 
 import hashlib
+import json
 import socket
 import subprocess
 import sys
@@ -173,3 +174,20 @@ def _wait_for_health(port: int) -> dict[str, object]:
         except httpx.TransportError:
             threading.Event().wait(0.05)
     raise AssertionError("ledger serve did not answer")
+
+
+def test_scheduler_run_once_then_status_shows_the_leader_and_each_job(
+    env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo", "--requests", "20", "--now", "2026-11-26T12:00:00+01:00"]) == 0
+    assert cli.main(["projections", "run", "--until-idle"]) == 0
+    capsys.readouterr()
+    assert cli.main(["scheduler", "run", "--once"]) == 0
+    done = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(done) == {"sla", "cnil", "mandates", "retention", "visit_tokens"}
+    assert cli.main(["scheduler", "status"]) == 0
+    status = capsys.readouterr().out
+    assert f"leader: {socket.gethostname()}:" in status
+    for job in done:
+        assert job in status
+    assert "pending:" in status

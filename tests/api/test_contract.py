@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.actor import SYSTEM
@@ -631,3 +631,40 @@ def test_alerts_are_acknowledged_by_their_structures_supervisor_only(api: Api) -
     api.catch_up()
     listed = api.call("GET", "/v1/alerts", "dpo", params={"status": "acknowledged"}).json()
     assert [a["id"] for a in listed] == [alert.id.hex]
+
+
+def test_the_destruction_queue_shows_a_dpo_what_falls_due_and_why(api: Api) -> None:
+    created = api.open_request()
+    resolution = api.call(
+        "POST",
+        f"/v1/requests/{created['id']}/resolution",
+        "adviser",
+        json={"outcome": "solved", "at": NOW.isoformat()},
+    )
+    assert resolution.status_code == 200
+    api.sign_mandate()
+    api.catch_up()
+    queue = api.call("GET", "/v1/envelopes/due", "dpo")
+    assert queue.status_code == 200
+    (due,) = queue.json()
+    assert due["kind"] == "request"
+    assert due["id"] == created["id"]
+    assert due["reason"] == "procedure_resolved"
+    assert datetime.fromisoformat(due["due_at"]) == NOW
+    later = (NOW + timedelta(days=7 * 366)).isoformat()
+    everything = api.call("GET", "/v1/envelopes/due", "dpo", params={"before": later}).json()
+    assert [(d["kind"], d["reason"]) for d in everything] == [
+        ("request", "procedure_resolved"),
+        ("mandate", "retention_expired"),
+    ]
+    assert set(everything[0]) == {"envelope_id", "kind", "id", "structure_id", "due_at", "reason"}
+
+
+def test_health_is_degraded_when_the_scheduler_has_not_ticked_for_two_intervals(
+    api: Api,
+) -> None:
+    assert api.client.get("/v1/health").json()["scheduler"]["late"] is False
+    api.clock.advance(minutes=3)
+    body = api.client.get("/v1/health").json()
+    assert body["status"] == "degraded"
+    assert body["scheduler"] == {"last_tick_at": None, "late": True}

@@ -1,7 +1,8 @@
 """Alerts are raised once per subject, due date and level; acknowledged once."""
 
-from datetime import timedelta
-from uuid import uuid4
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -53,3 +54,20 @@ def test_an_alert_is_acknowledged_once() -> None:
     with pytest.raises(RuleViolation):
         alert.acknowledge(actor=DPO, now=NOW)
     assert alert.acknowledged_by == "dpo-lea"
+
+
+def test_an_alert_is_the_same_whatever_the_offset_its_due_instant_is_written_in() -> None:
+    due = datetime(2026, 3, 29, 10, 0, tzinfo=UTC)
+    paris = due.astimezone(ZoneInfo("Europe/Paris"))
+    assert alert_id_of(due) == alert_id_of(paris)
+
+
+def alert_id_of(due: datetime) -> UUID:
+    return Alert.raise_(
+        kind=AlertKind.SLA,
+        subject_id=UUID(int=5),
+        due_at=due,
+        level=AlertLevel.WARNING,
+        actor=SYSTEM,
+        now=due,
+    ).id

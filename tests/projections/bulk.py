@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from application.ledger import Ledger
+from application.ports import SaveExtras
 from domain.actor import Actor
 from domain.request import Request
 from domain.retention import request_data_due_at
@@ -54,7 +55,9 @@ def bulk_requests(
                 request.respond(at, "answered", data_due_at=at, actor=actor, now=at)
             ledger.keys.prepare_key(request.envelope_id, request.id)
             requests.append(request)
-        ledger.save(*requests, new_envelopes=[r.envelope_id for r in requests])
+        ledger.save(
+            *requests, extras=SaveExtras(new_envelopes=tuple(r.envelope_id for r in requests))
+        )
         for request in requests:
             ledger.keys.discard_pending(request.envelope_id)
         events += sum(1 + bool(r.first_response_at) for r in requests)

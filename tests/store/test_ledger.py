@@ -1,11 +1,14 @@
 """The Ledger service layer on a real store (SQLite and PostgreSQL)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from application.ledger import Ledger
+from domain.actor import SYSTEM
 from domain.errors import (
     InvalidInput,
     MandateExpired,
@@ -255,3 +258,14 @@ def test_a_given_aggregate_that_went_stale_still_loses_the_race(
             stale, partner="caf", reason="second", at=SOON, actor=ADVISER, now=SOON
         )
     assert ledger.requests.get(opened.id).version == read_at + 1  # the respond only
+
+
+def test_raising_an_alert_again_with_its_due_instant_in_another_offset_finds_the_first(
+    ledger: Ledger,
+) -> None:
+    due, subject = datetime(2026, 3, 29, 10, tzinfo=UTC), uuid4()
+    fields: dict[str, Any] = {"kind": "sla", "subject_id": subject, "level": "warning"}
+    first, raised = ledger.alerts.raise_alert(**fields, due_at=due, actor=SYSTEM, now=NOW)
+    paris = due.astimezone(ZoneInfo("Europe/Paris"))
+    again, raised_again = ledger.alerts.raise_alert(**fields, due_at=paris, actor=SYSTEM, now=NOW)
+    assert (raised, raised_again, again.id) == (True, False, first.id)
