@@ -15,7 +15,7 @@ from domain.personal_data import normalized_identity, validate_person
 from domain.request import Outcome, Request
 from domain.retention import request_data_due_at
 from domain.structure import Structure, structure_uuid
-from domain.validation import parse_enum
+from domain.validation import parse_enum, require_aware
 from domain.vocabulary import Channel, Mission, ScopeKind
 from domain.working_time import RULE_VERSION, quarter_of
 
@@ -206,10 +206,11 @@ class RequestCommands:
         now: datetime,
         expected_version: int | None = None,
     ) -> Request:
-        """The personal data become due for destruction at resolution (plus any grace)."""
+        """The personal data become due for destruction at resolution plus any grace, counted
+        in real days (UTC), like every elapsed time."""
         parsed, due = (
             parse_enum(Outcome, outcome, "outcome"),
-            request_data_due_at(self.unit.policy, now, at),
+            request_data_due_at(self.unit.policy, now, require_aware(at, "at")),
         )
         return self.unit.update(
             Request,

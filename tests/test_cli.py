@@ -191,3 +191,16 @@ def test_scheduler_run_once_then_status_shows_the_leader_and_each_job(
     for job in done:
         assert job in status
     assert "pending:" in status
+
+
+def test_serve_runs_the_scheduler_in_the_same_process_when_asked(env: Settings) -> None:
+    """``make run`` on SQLite: API, views and scheduler in one process; health shows the tick."""
+    app = build_app(env, embedded_projections=True, embedded_scheduler=True)
+    with TestClient(app) as client:
+        for _ in range(400):
+            body = client.get("/v1/health").json()
+            if body["scheduler"]["last_tick_at"] is not None:
+                break
+            threading.Event().wait(0.05)
+    assert body["scheduler"]["last_tick_at"] is not None
+    assert body["scheduler"]["late"] is False

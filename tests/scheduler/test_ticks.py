@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from application.ledger import Ledger
+from domain.policy import Policy
 from domain.request import Request
 from projections import VIEW_TABLES, retention
 from projections.runner import ProjectionRunner
 from runtime.settings import Settings
+from runtime.wiring import open_parts
 from scheduler.cnil import CnilJob
 from scheduler.jobs import Context, Job, Report
 from scheduler.mandates import MandateJob
@@ -290,6 +292,26 @@ def test_every_envelope_that_falls_due_is_destroyed_with_its_reason_and_no_other
     runner.run_until_idle()
     with runner.db.reading(VIEW_TABLES) as tx:
         assert retention.due(tx, in_seven_years) == []
+
+
+def test_a_grace_period_is_counted_in_real_days_across_the_clock_change(
+    settings: Settings, structure: str, runner: ProjectionRunner, told: Told, tick: Tick
+) -> None:
+    graceful = Ledger(open_parts(settings), policy=Policy(request_resolved_grace=timedelta(days=1)))
+    try:
+        resolved_at = paris(2026, 3, 28, 12)  # Saturday, 11:00 UTC; Sunday is 23 hours long
+        request = open_request(graceful, structure, received_at=resolved_at, now=resolved_at)
+        graceful.requests.resolve(
+            request.id, outcome="solved", at=resolved_at, actor=ADVISER, now=resolved_at
+        )
+        due = datetime(2026, 3, 29, 11, tzinfo=UTC)  # 24 real hours later: 13:00 in Paris
+        assert graceful.requests.get(request.id).data_due_at == due
+        job = RetentionJob(Context(graceful, lambda: runner.db.reading(VIEW_TABLES), told))
+        assert tick(job, due - timedelta(minutes=1)).done == {}
+        assert tick(job, due).done == {"destroyed": 1}
+        assert graceful.requests.get(request.id).destruction_reason == "procedure_resolved"
+    finally:
+        graceful.close()
 
 
 def test_a_failed_destruction_alerts_the_dpo_once_and_is_tried_again(
