@@ -14,18 +14,11 @@ import argparse
 import json
 import statistics
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from uuid import UUID
 
-from application.ledger import Ledger
-from application.ports import SaveExtras
 from bench.commands import ADVISER, NOW, TIMETABLE, store
 from domain.actor import SYSTEM
-from domain.request import Outcome, Request
-from domain.retention import request_data_due_at
-from domain.vocabulary import Channel, Mission
-from domain.working_time import RULE_VERSION
 from projections import VIEW_TABLES
 from projections.db import iso
 from runtime.settings import Settings
@@ -35,44 +28,7 @@ from scheduler.jobs import Context, Notice
 from scheduler.mandates import MandateJob
 from scheduler.retention import RetentionJob
 from scheduler.sla import CANDIDATES, LONGEST_BREAK, SlaJob
-
-
-def cases(
-    ledger: Ledger, count: int, *, received: datetime, resolved: bool, chunk: int = 1000
-) -> list[UUID]:
-    """``count`` e-mail requests received at ``received`` (resolved at once, or left open), saved
-    in large batches; their envelope ids."""
-    structure = ledger.structures.get("bench")
-    due = structure.calendar.deadline(received, 72)
-    envelopes: list[UUID] = []
-    for first in range(0, count, chunk):
-        batch = []
-        for i in range(first, min(first + chunk, count)):
-            request = Request.open(
-                structure_id=structure.id,
-                channel=Channel.EMAIL,
-                partner="caf",
-                mission=Mission.ADMINISTRATIVE_HELP,
-                theme="bench",
-                received_at=received,
-                user={"first_name": "Bench", "last_name": f"N{i}"},
-                due_at=due,
-                rule_version=RULE_VERSION,
-                data_due_at=request_data_due_at(ledger.policy, received, None),
-                actor=ADVISER,
-                now=received,
-            )
-            if resolved:
-                request.resolve(
-                    Outcome.SOLVED, received, data_due_at=received, actor=ADVISER, now=received
-                )
-            ledger.keys.prepare_key(request.envelope_id, request.id)
-            batch.append(request)
-        ledger.save(*batch, extras=SaveExtras(new_envelopes=tuple(r.envelope_id for r in batch)))
-        for request in batch:
-            ledger.keys.discard_pending(request.envelope_id)
-        envelopes += [r.envelope_id for r in batch]
-    return envelopes
+from tests.projections.bulk import bulk_cases
 
 
 def timed(action: Any) -> float:
@@ -95,7 +51,9 @@ def bench(settings: Settings, open_count: int, due_count: int, direct_count: int
     views = open_view_db(settings)
     context = Context(ledger, lambda: views.reading(VIEW_TABLES), ignore)
     now = NOW + timedelta(hours=1)
-    cases(ledger, open_count, received=now, resolved=False)  # due in 72 working hours
+    bulk_cases(
+        ledger, "bench", open_count, received=now, resolved=False, actor=ADVISER
+    )  # due in 72 working hours
     runner.run_until_idle()
     jobs = [SlaJob(context), CnilJob(context), MandateJob(context), RetentionJob(context)]
     ticks = [timed(lambda: [job.tick(now) for job in jobs]) for _ in range(5)]
@@ -106,8 +64,8 @@ def bench(settings: Settings, open_count: int, due_count: int, direct_count: int
             tx.all(CANDIDATES, {"horizon": horizon})
 
     reads = [timed(bare_read) for _ in range(5)]
-    direct = cases(ledger, direct_count, received=NOW, resolved=True)
-    scheduled = cases(ledger, due_count, received=NOW, resolved=True)
+    direct = bulk_cases(ledger, "bench", direct_count, received=NOW, resolved=True, actor=ADVISER)
+    scheduled = bulk_cases(ledger, "bench", due_count, received=NOW, resolved=True, actor=ADVISER)
     seconds_direct = timed(
         lambda: [
             ledger.personal_data.destroy_envelope(
