@@ -166,7 +166,7 @@ class Mandate(LedgerAggregate):
         now: datetime,
     ) -> Mandate:
         """Refuses with the first missing precondition of Art. 4.6."""
-        verification = cls._check_identity(identity_verification, now)
+        verification = cls._check_identity(identity_verification, policy, now)
         if (
             not isinstance(information_notice_version, str)
             or not information_notice_version.strip()
@@ -206,7 +206,9 @@ class Mandate(LedgerAggregate):
         )
 
     @staticmethod
-    def _check_identity(verification: dict[str, Any], now: datetime) -> dict[str, Any]:
+    def _check_identity(
+        verification: dict[str, Any], policy: Policy, now: datetime
+    ) -> dict[str, Any]:
         document_type = (
             verification.get("document_type") if isinstance(verification, dict) else None
         )
@@ -216,7 +218,15 @@ class Mandate(LedgerAggregate):
         if not isinstance(verified_at, datetime):
             raise _missing("identity_verification.verified_at", "when the identity was verified")
         verified = require_not_after(verified_at, now, "identity_verification.verified_at")
+        if verified < now - policy.identity_verification_max_age:
+            raise _missing(
+                "identity_verification.verified_at", "the identity checked when signing, on site"
+            )
         return {"document_type": document_type, "verified_at": verified}
+
+    @property
+    def signed_at(self) -> datetime:
+        return self.created_on
 
     def status(self, now: datetime) -> MandateStatus:
         if self.revoked_at is not None:
@@ -254,6 +264,8 @@ class Mandate(LedgerAggregate):
         if self.destroyed_at is not None:
             raise PersonalDataDestroyedError("the personal data of this mandate were destroyed")
         at = require_not_after(at, now, "at")
+        if at < self.signed_at:
+            raise InvalidInput("a revocation cannot precede the signature", field="at")
         ended_at = min(at, self.valid_until)
         self.trigger_event(
             self.Revoked,

@@ -24,6 +24,7 @@ class Policy:
     response_working_hours: float = 72.0
     mandate_max_months: int = 12
     mandate_required_originals: int = 2
+    identity_verification_max_age: timedelta = timedelta(hours=24)
     breach_notification_hours: float = 72.0
     breach_notification_threshold: RiskLevel = RiskLevel.RISK
     request_resolved_grace: timedelta = timedelta(0)

@@ -1,6 +1,6 @@
 """Rule 4 (Art. 4.6): a signed, scoped, revocable mandate before acting for someone."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -204,3 +204,36 @@ def test_a_mandate_whose_data_were_destroyed_cannot_be_revoked_any_more() -> Non
     mandate.destroy_personal_data(DestructionReason.RETENTION_EXPIRED, actor=ADVISER, now=NOW)
     with pytest.raises(PersonalDataDestroyedError):
         revoke(mandate, NOW)
+
+
+def test_a_revocation_before_the_signature_is_refused() -> None:
+    mandate = sign()
+    with pytest.raises(InvalidInput) as refused:
+        mandate.revoke(
+            requested_by="mandant",
+            channel=RevocationChannel.COUNTER,
+            reason="changed mind",
+            at=NOW - timedelta(minutes=1),
+            policy=POLICY,
+            actor=ADVISER,
+            now=NOW + timedelta(hours=1),
+        )
+    assert refused.value.field == "at"
+    assert mandate.revoked_at is None
+
+
+@pytest.mark.parametrize(
+    "verified_at", [datetime(1990, 1, 1, tzinfo=UTC), NOW - timedelta(days=1, minutes=1)]
+)
+def test_an_identity_verified_before_the_day_of_signature_is_refused(verified_at: datetime) -> None:
+    """Art. 4.6: the identity is checked on site, when the mandate is signed."""
+    with pytest.raises(MandatePreconditionMissing) as refused:
+        sign(identity_verification={"document_type": "id_card", "verified_at": verified_at})
+    assert refused.value.field == "identity_verification.verified_at"
+
+
+def test_the_identity_check_window_is_configurable() -> None:
+    verified_at = NOW - timedelta(days=3)
+    terms_ = terms(identity_verification={"document_type": "id_card", "verified_at": verified_at})
+    policy = Policy(identity_verification_max_age=timedelta(days=7))
+    assert Mandate.sign(**terms_, policy=policy, actor=ADVISER, now=NOW).status(NOW) == "active"
