@@ -117,11 +117,15 @@ ServicesDep = Annotated[Services, Depends(_services)]
 
 
 def reading_for(call: Call, purpose: Purpose) -> None:
-    """DPOs do no case work: they read a case only to answer an access request (GDPR 15)."""
-    if call.caller.role == Role.DPO and purpose != Purpose.SUBJECT_ACCESS_REQUEST:
+    """DPOs do no case work: they read a case only to answer an access request (GDPR 15), and
+    answering an access request is the DPO's alone."""
+    is_dpo, access_request = call.caller.role == Role.DPO, purpose == Purpose.SUBJECT_ACCESS_REQUEST
+    if is_dpo and not access_request:
         raise ApiError(
             403, "forbidden", "a DPO reads a case only with purpose=subject_access_request"
         )
+    if access_request and not is_dpo:
+        raise ApiError(403, "forbidden", "purpose=subject_access_request is the DPO's")
 
 
 def in_scope(call: Call, structure_id: UUID, what: str) -> None:

@@ -7,6 +7,8 @@ import io
 from datetime import datetime, timedelta
 from uuid import UUID
 
+import pytest
+
 from domain.actor import SYSTEM
 from domain.alert import AlertKind, AlertLevel
 from store.tokens import TokenStore
@@ -668,3 +670,14 @@ def test_health_is_degraded_when_the_scheduler_has_not_ticked_for_two_intervals(
     body = api.client.get("/v1/health").json()
     assert body["status"] == "degraded"
     assert body["scheduler"] == {"last_tick_at": None, "late": True}
+
+
+@pytest.mark.parametrize("role", ["adviser", "supervisor"])
+def test_the_subject_access_purpose_is_the_dpos_only(api: Api, role: str) -> None:
+    created = api.open_request()
+    mandate = api.sign_mandate()
+    before = api.position()
+    for path in (f"/v1/requests/{created['id']}", f"/v1/mandates/{mandate['id']}"):
+        refused = api.call("GET", path, role, params={"purpose": "subject_access_request"})
+        problem(refused, 403, "forbidden")
+    assert api.position() == before
