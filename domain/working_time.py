@@ -48,6 +48,9 @@ _OVERSEAS_SUBDIVISIONS = {
     "988": "NC",
 }
 _METROPOLITAN = {f"{n:02d}" for n in range(1, 96) if n != 20} | {"2A", "2B"}
+# The holidays package translates holiday names from the server's LANG / LANGUAGE: the table is
+# read with its names pinned to one language, and Whit Monday is then a date, whatever the server.
+HOLIDAY_NAMES = "en_US"
 WHIT_MONDAY = "Pentecost Monday"
 
 
@@ -73,10 +76,11 @@ def subdivision_of(department: str) -> str | None:
 def _public_holidays(
     subdivision: str | None, year: int, whit_monday_worked: bool
 ) -> frozenset[date]:
-    found = holidays.country_holidays("FR", subdiv=subdivision, years=year)
-    return frozenset(
-        d for d, name in found.items() if not (whit_monday_worked and name == WHIT_MONDAY)
-    )
+    found = holidays.country_holidays("FR", subdiv=subdivision, years=year, language=HOLIDAY_NAMES)
+    whit_monday = {d for d, name in found.items() if name == WHIT_MONDAY}
+    if len(whit_monday) != 1:
+        raise LookupError(f"no single {WHIT_MONDAY} in the {year} holiday table")
+    return frozenset(d for d in found if not (whit_monday_worked and d in whit_monday))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Rule 1 (Art. 4.2): 72 working hours, in the structure's time zone and holidays."""
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,17 @@ from domain.working_time import BusinessCalendar, subdivision_of, time_zone_of
 PARIS = ZoneInfo("Europe/Paris")
 REUNION = ZoneInfo("Indian/Reunion")
 HOURS = 72
+
+
+@pytest.fixture(params=["C.UTF-8", "fr_FR.UTF-8", "en_US.UTF-8"], autouse=True)
+def server_locale(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Every calendar test runs under each language a server may run with (the holidays
+    package translates holiday names from LANG / LANGUAGE)."""
+    monkeypatch.setenv("LANG", request.param)
+    monkeypatch.setenv("LANGUAGE", request.param.split(".")[0])
+    cal._public_holidays.cache_clear()
+    yield request.param
+    cal._public_holidays.cache_clear()
 
 
 def paris(*args: int) -> datetime:
@@ -144,3 +156,12 @@ def test_preload_loads_this_and_next_years_holidays_so_no_request_pays_for_it() 
     assert holiday_tables.cache_info().currsize == 2
     assert not BusinessCalendar("75").is_working_day(date(2027, 1, 1))
     assert holiday_tables.cache_info().hits == 1
+
+
+def test_a_worked_whit_monday_is_decided_by_date_whatever_the_servers_language() -> None:
+    friday = paris(2026, 5, 22, 12)
+    worked = BusinessCalendar("82", whit_monday_worked=True)
+    assert worked.is_working_day(date(2026, 5, 25))
+    assert worked.deadline(friday, HOURS) == paris(2026, 5, 27, 12)
+    assert not BusinessCalendar("82").is_working_day(date(2026, 5, 25))
+    assert BusinessCalendar("82").deadline(friday, HOURS) == paris(2026, 5, 28, 12)
