@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test lint typecheck check bench clean
 
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	mkdir -p var
 	$(BIN)/ledger migrate
-	$(BIN)/ledger serve
+	$(BIN)/ledger serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

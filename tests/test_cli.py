@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -204,3 +205,14 @@ def test_serve_runs_the_scheduler_in_the_same_process_when_asked(env: Settings) 
             threading.Event().wait(0.05)
     assert body["scheduler"]["last_tick_at"] is not None
     assert body["scheduler"]["late"] is False
+
+
+def test_make_run_takes_the_port_and_host() -> None:
+    shown = subprocess.run(
+        ["make", "-n", "run", "PORT=8080", "HOST=0.0.0.0"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    ).stdout
+    assert "ledger serve --host 0.0.0.0 --port 8080" in shown
