@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from api import problems
 from api.deps import Services, ServicesDep
-from api.middleware import AccessLog, BodyLimit
+from api.middleware import AccessLog, BodyLimit, ContainErrors
 from api.routers import (
     alerts,
     breaches,
@@ -76,6 +76,7 @@ def create_app(
             "scheduler": {"last_tick_at": services.last_tick(), "late": late},
         }
 
+    app.add_middleware(ContainErrors)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     app.add_middleware(AccessLog)
     return app

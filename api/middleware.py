@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: a size limit on request bodies, and one log line per request."""
+"""Pure ASGI middleware: errors no handler caught, a size limit on request bodies, and one log
+line per request."""
 
 from __future__ import annotations
 
@@ -13,6 +14,34 @@ from api.problems import problem
 
 log = structlog.get_logger("api")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class ContainErrors:
+    """The last resort (a bug, the database gone): a problem answer like every other, and one log
+    line naming the error's type only. The error goes no further: the server would print its
+    traceback, with values that may quote stored data, and drop a kept-alive connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as error:  # noqa: BLE001 - every error becomes a 500 problem, here only
+            log.error("unhandled_error", error=type(error).__name__)
+            if not started:
+                detail = "the ledger could not answer; nothing was changed"
+                await problem(500, "internal_error", detail)(scope, receive, send)
 
 
 class BodyLimit:

@@ -87,7 +87,7 @@ def install(app: FastAPI) -> None:
         errors = [
             {
                 "field": "body" if e["type"] == "json_invalid" else _field(tuple(e["loc"])),
-                "message": e["msg"],
+                "message": str(e["msg"]).removeprefix("Value error, "),
             }
             for e in error.errors()
         ]

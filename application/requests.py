@@ -15,7 +15,7 @@ from domain.personal_data import normalized_identity, validate_person
 from domain.request import Outcome, Request
 from domain.retention import request_data_due_at
 from domain.structure import Structure, structure_uuid
-from domain.validation import parse_enum, require_aware
+from domain.validation import parse_enum, require_aware, require_not_after
 from domain.vocabulary import Channel, Mission, ScopeKind
 from domain.working_time import RULE_VERSION, quarter_of
 
@@ -46,6 +46,9 @@ class RequestCommands:
     ) -> Request:
         """For e-mail and contact form, the answer is due 72 working hours after receipt."""
         structure = self.unit.load(Structure, structure_uuid(structure_code))
+        received_at = structure.require_existing_at(
+            require_not_after(received_at, now, "received_at"), "received_at"
+        )
         parsed_channel = parse_enum(Channel, channel, "channel")
         structure.require_partner(partner)
         due_at = None

@@ -161,6 +161,14 @@ class Structure(LedgerAggregate):
     def conformity(self, at: datetime) -> Conformity:
         return conformity_of(self.timetable_at(at))
 
+    def require_existing_at(self, instant: datetime, field: str) -> datetime:
+        """A case of this structure happens once the structure is in the ledger."""
+        if instant < self.created_on:
+            raise InvalidInput(
+                f"{field} cannot precede the structure's registration in the ledger", field=field
+            )
+        return instant
+
     def require_partner(self, partner: str, field: str = "partner") -> None:
         """A partner is national, or local and declared by the structure."""
         if partner not in Partner.__members__.values() and partner not in self.local_partners:

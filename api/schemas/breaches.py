@@ -6,13 +6,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from api.schemas.common import In, Label, Labels, Text
+from api.schemas.common import In, Instant, Label, Labels, Text
 from domain.policy import RiskLevel
 
 
 class BreachIn(In):
-    aware_at: AwareDatetime
-    detected_at: AwareDatetime | None = None
+    aware_at: Instant
+    detected_at: Instant | None = None
     description: Text
     nature: Labels
     data_categories: Labels
@@ -69,7 +69,7 @@ class RiskIn(In):
 
 class NotificationIn(In):
     phase: Literal["initial", "complementary"]
-    at: AwareDatetime
+    at: Instant
     reference: Label
     late_reason: Text | None = None
 
@@ -87,7 +87,7 @@ class NotificationIn(In):
 
 
 class SubjectInformationIn(In):
-    at: AwareDatetime
+    at: Instant
     channel: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -97,4 +97,4 @@ class SubjectExemptionIn(In):
 
 
 class ClosureIn(In):
-    at: AwareDatetime
+    at: Instant

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+from domain.validation import FIRST_YEAR, LAST_YEAR
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
@@ -21,6 +33,35 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
 Labels = Annotated[list[Label], Field(min_length=1, max_length=50)]
+
+_ISO_INSTANT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+)
+
+
+def _iso_text(value: object) -> object:
+    """An instant is ISO 8601 text with its offset: never a number of seconds, never bare."""
+    if isinstance(value, datetime):  # already parsed (Python callers, query defaults)
+        return value
+    if not isinstance(value, str) or not _ISO_INSTANT.match(value):
+        raise ValueError(
+            "an instant is ISO 8601 text with its offset, such as 2026-11-23T10:00:00+01:00"
+        )
+    return value
+
+
+def _plausible(value: datetime) -> datetime:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"an instant lies between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(_plausible),
+    Field(description="ISO 8601 with an offset, e.g. 2026-11-23T10:00:00+01:00"),
+]
 
 
 class In(BaseModel):

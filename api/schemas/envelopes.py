@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from api.schemas.common import In
+from api.schemas.common import In, Instant
 from domain.personal_data import DestructionReason
 
 
 class DestructionIn(In):
     reason: DestructionReason
-    at: AwareDatetime | None = None
+    at: Instant | None = None
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -6,14 +6,14 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from api.schemas.common import Code, Id, In, Person, Text
+from api.schemas.common import Code, Id, In, Instant, Person, Text
 from domain.mandate import RevocationChannel
 from domain.vocabulary import ScopeKind
 
 
 class IdentityVerification(In):
     document_type: Code | None = None
-    verified_at: AwareDatetime | None = None
+    verified_at: Instant | None = None
 
 
 class Notice(In):
@@ -34,7 +34,7 @@ class MandateIn(In):
     identity_verification: IdentityVerification | None = None
     information_notice: Notice | None = None
     scopes: Annotated[list[Scope], Field(max_length=20)] = []
-    valid_until: AwareDatetime | None = None
+    valid_until: Instant | None = None
     originals: int | None = Field(default=None, ge=0, le=10)
     signed_document_sha256: Annotated[str, StringConstraints(max_length=64)] | None = None
     signed_on_site: bool | None = None
@@ -75,7 +75,7 @@ class MandateOut(BaseModel):
 
 
 class RevocationIn(In):
-    at: AwareDatetime
+    at: Instant
     requested_by: Text
     channel: RevocationChannel
     reason: Text

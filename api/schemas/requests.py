@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
-from api.schemas.common import Code, Id, In, Person, Text
+from api.schemas.common import Code, Id, In, Instant, Person, Text
 from domain.request import Outcome
 from domain.vocabulary import Channel, Mission, ScopeKind
 
@@ -17,7 +17,7 @@ class RequestIn(In):
     partner: Code
     mission: Mission
     theme: Code
-    received_at: AwareDatetime
+    received_at: Instant
     user: Person
 
     model_config = ConfigDict(
@@ -60,7 +60,7 @@ class RequestOut(RequestSummary):
 
 
 class ResponseIn(In):
-    at: AwareDatetime
+    at: Instant
     summary: Text
 
     model_config = ConfigDict(
@@ -75,7 +75,7 @@ class ActionIn(In):
     partner: Code
     scope: ScopeKind
     procedure: Code
-    at: AwareDatetime
+    at: Instant
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -95,7 +95,7 @@ class ActionIn(In):
 class EscalationIn(In):
     partner: Code
     reason: Text
-    at: AwareDatetime
+    at: Instant
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -108,7 +108,7 @@ class EscalationIn(In):
 
 class ResolutionIn(In):
     outcome: Outcome
-    at: AwareDatetime
+    at: Instant
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"outcome": "solved", "at": "2026-11-25T10:00:00+01:00"}]},

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.schemas.common import HHMM, Code, In
+from api.schemas.common import HHMM, Code, In, Instant
 
 
 class Slot(In):
@@ -56,4 +56,4 @@ class StructureOut(BaseModel):
 
 class TimetableIn(In):
     timetable: Annotated[list[Slot], Field(max_length=50)]
-    effective_from: AwareDatetime
+    effective_from: Instant

@@ -232,17 +232,56 @@ def test_one_json_log_line_per_request_without_personal_data(
 
 
 def test_an_unexpected_failure_is_a_problem_and_changes_nothing(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+    api: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The error stops in the app: the client (which re-raises what escapes the app, as a
+    server would print it with its traceback) gets a problem, the log the error's type only."""
+
     def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("the store went away")
 
     monkeypatch.setattr(api.services.ledger.requests, "open_request", broken)
     before = api.position()
-    api.client._transport.raise_server_exceptions = False  # type: ignore[attr-defined]  # as a server
     response = api.call("POST", "/v1/requests", "adviser", json=GOOD_REQUEST)
+    logged = capsys.readouterr().out
+    assert "unhandled_error" in logged
+    assert "RuntimeError" in logged
+    assert "store went away" not in logged
+    assert "Traceback" not in logged
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "internal_error"
     assert "store went away" not in response.text
     assert api.position() == before
+
+
+@pytest.mark.parametrize(
+    "received_at",
+    [
+        "9999-12-31T23:59:59+00:00",
+        "0001-01-01T00:30:00+01:00",
+        123,
+        "1764000000",
+        "2026-11-23T10:00:00",
+        "2026-11-23",
+        "2026-11-22T10:00:00+01:00",  # before the structure was registered in the ledger
+        "2026-11-23T10:06:00+00:00",  # more than a few minutes ahead of the server
+    ],
+)
+def test_an_instant_that_is_not_a_plausible_iso_text_is_refused_and_nothing_recorded(
+    api: Api, received_at: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = api.position()
+    response = api.call(
+        "POST", "/v1/requests", "adviser", json=GOOD_REQUEST | {"received_at": received_at}
+    )
+    assert problem_of(response, 422)["field"] == "received_at"
+    assert api.position() == before
+    assert "Traceback" not in capsys.readouterr().out
+
+
+def problem_of(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    return body

@@ -226,8 +226,9 @@ def test_a_revocation_before_the_signature_is_refused() -> None:
     "verified_at", [datetime(1990, 1, 1, tzinfo=UTC), NOW - timedelta(days=1, minutes=1)]
 )
 def test_an_identity_verified_before_the_day_of_signature_is_refused(verified_at: datetime) -> None:
-    """Art. 4.6: the identity is checked on site, when the mandate is signed."""
-    with pytest.raises(MandatePreconditionMissing) as refused:
+    """Art. 4.6: the identity is checked on site, when the mandate is signed (1990 is not even
+    an instant of the ledger's century)."""
+    with pytest.raises(InvalidInput) as refused:
         sign(identity_verification={"document_type": "id_card", "verified_at": verified_at})
     assert refused.value.field == "identity_verification.verified_at"
 

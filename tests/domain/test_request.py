@@ -63,12 +63,15 @@ def test_a_response_cannot_predate_receipt() -> None:
     assert refused.value.field == "at"
 
 
-def test_a_response_cannot_be_in_the_future() -> None:
+def test_a_response_cannot_be_in_the_future_beyond_a_few_minutes_of_clock_skew() -> None:
     request = given_a_request()
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         request.respond(
-            LATER + timedelta(minutes=1), "x", data_due_at=NOW, actor=ADVISER, now=LATER
+            LATER + timedelta(minutes=6), "x", data_due_at=NOW, actor=ADVISER, now=LATER
         )
+    assert refused.value.field == "at"
+    request.respond(LATER + timedelta(minutes=4), "x", data_due_at=NOW, actor=ADVISER, now=LATER)
+    assert request.first_response_at == LATER + timedelta(minutes=4)
 
 
 def test_a_resolved_request_refuses_work_until_reopened() -> None:
