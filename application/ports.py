@@ -50,6 +50,9 @@ class EnvelopeKeys(Protocol):
 
     def envelopes_of(self, subject: str) -> list[UUID]: ...
 
+    def same_subject(self, first: UUID, second: UUID) -> bool:
+        """Whether two live envelopes hold the data of one person (by their keyed hashes)."""
+
     def owner_of(self, envelope_id: UUID) -> UUID | None: ...
 
     def scrub(self) -> None: ...

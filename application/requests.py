@@ -9,7 +9,7 @@ from uuid import UUID
 from application.ports import SaveExtras
 from application.unit import Unit
 from domain.actor import Actor
-from domain.errors import MandateRequired, NotFound
+from domain.errors import MandateOtherPerson, MandateRequired, NotFound
 from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
 from domain.request import Outcome, Request
@@ -197,6 +197,8 @@ class RequestCommands:
             raise MandateRequired("no mandate with this id") from None
         if mandate.structure_id != request.structure_id:
             raise MandateRequired("no mandate with this id in the request's structure")
+        if not self.unit.keys.same_subject(request.envelope_id, mandate.envelope_id):
+            raise MandateOtherPerson("this mandate was given by another person than the user")
         return mandate
 
     def resolve(

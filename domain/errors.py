@@ -49,6 +49,10 @@ class MandateRequired(RuleViolation):
     code = "mandate_required"
 
 
+class MandateOtherPerson(RuleViolation):
+    code = "mandate_other_person"
+
+
 class MandateRevoked(RuleViolation):
     code = "mandate_revoked"
 

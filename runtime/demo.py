@@ -126,6 +126,7 @@ def _one_case(
 ) -> int:
     adviser = Actor(f"adviser-{code}-{rng.randint(1, 3)}", "adviser")
     partner = rng.choice(list(Partner)).value
+    person = _person(rng)
     request = ledger.requests.open_request(
         structure_code=code,
         channel=rng.choice(CHANNELS).value,
@@ -133,7 +134,7 @@ def _one_case(
         mission=rng.choice(list(Mission)).value,
         theme=rng.choice(THEMES[partner]),
         received_at=received,
-        user=_person(rng),
+        user=person,
         actor=adviser,
         now=received,
     )
@@ -144,7 +145,7 @@ def _one_case(
         signed = 1
         mandate = ledger.mandates.sign_mandate(
             structure_code=code,
-            mandant=_person(rng),
+            mandant=person,
             identity_verification={"document_type": "id_card", "verified_at": at},
             information_notice_version="2026-01",
             scopes=[{"partner": partner, "kinds": ["act_on_behalf", "data_communication"]}],

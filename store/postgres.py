@@ -101,6 +101,9 @@ class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
                 "ORDER BY envelope_id"
             ),
             "visit": self._q("SELECT 1 FROM {schema}.visit_tokens WHERE token = %(k)s"),
+            "subject": self._q(
+                "SELECT subject_hash FROM {schema}.envelope_keys WHERE envelope_id = %(k)s"
+            ),
         }
         self._lock = threading.Lock()
         self._dirty_partitions: set[str] = set()

@@ -47,6 +47,7 @@ _SQLITE_QUERIES = {
     "by_subject": "SELECT envelope_id FROM envelope_keys WHERE subject_hash = :k "
     "ORDER BY envelope_id",
     "visit": "SELECT 1 FROM visit_tokens WHERE token = :k",
+    "subject": "SELECT subject_hash FROM envelope_keys WHERE envelope_id = :k",
 }
 
 

@@ -80,6 +80,12 @@ class KeyVault(ABC):
         owner = self._value("owner", envelope_id)
         return None if owner is None else UUID(str(owner))
 
+    def same_subject(self, first: UUID, second: UUID) -> bool:
+        """Whether two live envelopes hold the data of one person (their keyed subject hashes
+        are equal): no identity is read or compared in clear."""
+        one, other = self._value("subject", first), self._value("subject", second)
+        return one is not None and other is not None and bytes(one) == bytes(other)
+
     def envelopes_of(self, subject: str) -> list[UUID]:
         """Every live envelope of one person (GDPR 15 access requests)."""
         return [UUID(str(e)) for e in self._values("by_subject", self._hmac("subject", subject))]

@@ -156,6 +156,23 @@ def test_acting_under_a_covering_mandate_is_recorded(api: Api) -> None:
     assert read["uses"] == 1
 
 
+def test_acting_under_another_persons_mandate_is_refused_on_both_sides(api: Api) -> None:
+    created = api.open_request()
+    other = api.sign_mandate(mandant={"first_name": "Autre", "last_name": "Personne"})
+    action = {
+        "mandate_id": other["id"],
+        "partner": "caf",
+        "scope": "act_on_behalf",
+        "procedure": "rsa_renewal",
+        "at": NOW.isoformat(),
+    }
+    before = api.position()
+    response = api.call("POST", f"/v1/requests/{created['id']}/actions", "adviser", json=action)
+    problem(response, 409, "mandate_other_person")
+    assert api.position() == before
+    assert api.call("GET", f"/v1/mandates/{other['id']}", "adviser").json()["uses"] == 0
+
+
 def test_acting_under_a_revoked_an_expired_or_a_narrower_mandate_is_refused(api: Api) -> None:
     created = api.open_request()
     path = f"/v1/requests/{created['id']}/actions"

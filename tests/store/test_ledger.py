@@ -12,6 +12,7 @@ from domain.actor import SYSTEM
 from domain.errors import (
     InvalidInput,
     MandateExpired,
+    MandateOtherPerson,
     MandateOutOfScope,
     MandateRequired,
     MandateRevoked,
@@ -95,6 +96,34 @@ def test_acting_under_another_structures_mandate_is_refused(
     mandate = sign_mandate(ledger, other_structure)
     with pytest.raises(MandateRequired):
         act(ledger, open_request(ledger, structure), mandate.id)
+
+
+@pytest.mark.parametrize(
+    "mandant",
+    [
+        {"first_name": "Autre", "last_name": "Personne"},
+        USER | {"birth_date": "1950-02-03"},  # same names, another person's birth date
+    ],
+)
+def test_acting_under_another_persons_mandate_is_refused_and_nothing_recorded(
+    ledger: Ledger, structure: str, mandant: dict[str, str]
+) -> None:
+    request = open_request(ledger, structure)
+    mandate = sign_mandate(ledger, structure, mandant=mandant)
+    before = ledger.recorder.max_notification_id()
+    with pytest.raises(MandateOtherPerson) as refused:
+        act(ledger, request, mandate.id)
+    assert refused.value.code == "mandate_other_person"
+    assert ledger.recorder.max_notification_id() == before
+
+
+def test_a_mandate_of_the_same_person_typed_differently_covers_her_request(
+    ledger: Ledger, structure: str
+) -> None:
+    request = open_request(ledger, structure)
+    shouted = {"first_name": USER["first_name"].upper(), "last_name": f"  {USER['last_name']} "}
+    mandate = sign_mandate(ledger, structure, mandant=shouted)
+    assert len(act(ledger, request, mandate.id).actions) == 1
 
 
 def test_acting_under_a_revoked_mandate_is_refused_at_once(ledger: Ledger, structure: str) -> None:
