@@ -27,7 +27,14 @@ class PersonalDataCommands:
         return owner if isinstance(owner, Request | Mandate) else None
 
     def destroy_envelope(
-        self, envelope_id: UUID, *, reason: str, actor: Actor, now: datetime, scrub: bool = True
+        self,
+        envelope_id: UUID,
+        *,
+        reason: str,
+        actor: Actor,
+        now: datetime,
+        at: datetime | None = None,
+        scrub: bool = True,
     ) -> Request | Mandate:
         """Deletes the envelope's key and records it in one transaction, then scrubs the store
         (a caller destroying many at once passes ``scrub=False`` and calls ``scrub`` after).
@@ -38,7 +45,7 @@ class PersonalDataCommands:
         owner = self.owner_of(envelope_id)
         if owner is None:
             raise NotFound("no such envelope")
-        if owner.destroy_personal_data(parsed, actor=actor, now=now):
+        if owner.destroy_personal_data(parsed, actor=actor, now=now, at=at):
             self.unit.save(owner, extras=SaveExtras(destroy_envelopes=(envelope_id,)))
             if scrub:
                 self.scrub()

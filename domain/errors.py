@@ -53,6 +53,10 @@ class MandateOtherPerson(RuleViolation):
     code = "mandate_other_person"
 
 
+class DestructionReasonMismatch(RuleViolation):
+    code = "destruction_reason_mismatch"
+
+
 class MandateRevoked(RuleViolation):
     code = "mandate_revoked"
 

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 from domain.actor import Actor
 from domain.aggregate import LedgerAggregate, SealedEvent
 from domain.errors import (
+    DestructionReasonMismatch,
     InvalidInput,
     MandateExpired,
     MandateOutOfScope,
@@ -18,7 +19,7 @@ from domain.errors import (
     MandateRevoked,
     PersonalDataDestroyedError,
 )
-from domain.personal_data import DestructionReason, validate_person
+from domain.personal_data import DestructionReason, destruction_instant, validate_person
 from domain.policy import Policy
 from domain.retention import add_months, mandate_data_due_at
 from domain.validation import require_aware, require_not_after, require_text
@@ -142,10 +143,18 @@ class Mandate(LedgerAggregate):
     class PersonalDataDestroyed(LedgerAggregate.Event):
         envelope_id: UUID
         reason: str
+        at: datetime
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 recorded the destruction at the event's own time."""
+            state["at"] = state["timestamp"]
 
         def apply(self, aggregate: Any) -> None:
             mandate = cast(Mandate, aggregate)
-            mandate.destroyed_at = self.timestamp
+            mandate.destroyed_at = self.at
             mandate.mandant = None
 
     @classmethod
@@ -309,15 +318,30 @@ class Mandate(LedgerAggregate):
         )
 
     def destroy_personal_data(
-        self, reason: DestructionReason, *, actor: Actor, now: datetime
+        self,
+        reason: DestructionReason,
+        *,
+        actor: Actor,
+        now: datetime,
+        at: datetime | None = None,
     ) -> bool:
+        """Records the destruction (at ``at``, default now); ``False`` when already destroyed.
+        ``retention_expired`` fits a mandate that ended; a person may ask at any time."""
         if self.destroyed_at is not None:
             return False
+        ended = self.status(now) != MandateStatus.ACTIVE
+        if reason != DestructionReason.DATA_SUBJECT_REQUEST and not (
+            reason == DestructionReason.RETENTION_EXPIRED and ended
+        ):
+            raise DestructionReasonMismatch(
+                f"{reason} does not fit a mandate {self.status(now)}", field="reason"
+            )
         self.trigger_event(
             self.PersonalDataDestroyed,
             timestamp=now,
             actor=actor,
             envelope_id=self.envelope_id,
             reason=reason.value,
+            at=destruction_instant(at, self.modified_on, now),
         )
         return True

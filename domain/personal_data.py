@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from domain.errors import InvalidInput
-from domain.validation import require_text
+from domain.validation import require_not_after, require_text
 
 REQUIRED = ("first_name", "last_name")
 MAX_FIELDS = 20
@@ -23,6 +24,15 @@ class DestructionReason(StrEnum):
     INACTIVE = "inactive"
     RETENTION_EXPIRED = "retention_expired"
     DATA_SUBJECT_REQUEST = "data_subject_request"
+
+
+def destruction_instant(at: datetime | None, last_event_at: datetime, now: datetime) -> datetime:
+    """When a destruction is recorded as done: the instant given (not in the future, not before
+    the owner's last event), else now."""
+    instant = require_not_after(at or now, now, "at")
+    if instant < last_event_at:
+        raise InvalidInput("at cannot precede the last event of the case", field="at")
+    return instant
 
 
 def validate_person(data: dict[str, Any], field: str) -> dict[str, str]:

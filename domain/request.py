@@ -9,8 +9,14 @@ from uuid import UUID, uuid4
 
 from domain.actor import Actor
 from domain.aggregate import LedgerAggregate, SealedEvent
-from domain.errors import InvalidInput, PersonalDataDestroyedError, RequestResolved, RuleViolation
-from domain.personal_data import DestructionReason, validate_person
+from domain.errors import (
+    DestructionReasonMismatch,
+    InvalidInput,
+    PersonalDataDestroyedError,
+    RequestResolved,
+    RuleViolation,
+)
+from domain.personal_data import DestructionReason, destruction_instant, validate_person
 from domain.validation import require_code, require_not_after, require_text
 from domain.vocabulary import Channel, Mission, ScopeKind
 
@@ -191,9 +197,17 @@ class Request(LedgerAggregate):
     class PersonalDataDestroyed(Event):
         envelope_id: UUID
         reason: str
+        at: datetime
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 recorded the destruction at the event's own time."""
+            state["at"] = state["timestamp"]
 
         def apply_to(self, request: Request) -> None:
-            request.destroyed_at = self.timestamp
+            request.destroyed_at = self.at
             request.destruction_reason = self.reason
             request.user = None
             for response in request.responses:
@@ -387,17 +401,36 @@ class Request(LedgerAggregate):
         )
 
     def destroy_personal_data(
-        self, reason: DestructionReason, *, actor: Actor, now: datetime
+        self,
+        reason: DestructionReason,
+        *,
+        actor: Actor,
+        now: datetime,
+        at: datetime | None = None,
     ) -> bool:
-        """Records the destruction; ``False`` (and no event) when already destroyed."""
+        """Records the destruction (at ``at``, default now); ``False`` (and no event) when
+        already destroyed. The reason must fit the case: ``procedure_resolved`` a resolved case,
+        ``inactive`` an unresolved one; ``retention_expired`` is a mandate's."""
         if self.destroyed_at is not None:
             return False
+        resolved = self.status == Status.RESOLVED
+        fits = {
+            DestructionReason.PROCEDURE_RESOLVED: resolved,
+            DestructionReason.INACTIVE: not resolved,
+            DestructionReason.RETENTION_EXPIRED: False,
+            DestructionReason.DATA_SUBJECT_REQUEST: True,
+        }
+        if not fits[reason]:
+            raise DestructionReasonMismatch(
+                f"{reason} does not fit a {self.status} request", field="reason"
+            )
         self.trigger_event(
             self.PersonalDataDestroyed,
             timestamp=now,
             actor=actor,
             envelope_id=self.envelope_id,
             reason=reason.value,
+            at=destruction_instant(at, self.modified_on, now),
             data_due_at=self.data_due_at,
         )
         return True

@@ -67,7 +67,7 @@ def _used(tx: Tx, event: Any, _: Notification) -> None:
 
 @mandates.on(Mandate.PersonalDataDestroyed)
 def _destroyed(tx: Tx, event: Any, _: Notification) -> None:
-    _set(tx, event, "destroyed_at = :at", event.timestamp)
+    _set(tx, event, "destroyed_at = :at", event.at)
 
 
 STATUS_SQL = (

@@ -88,7 +88,7 @@ def _revoked(tx: Tx, event: Any, _: Notification) -> None:
 def _destroyed(tx: Tx, event: Any, _: Notification) -> None:
     tx.run(
         "UPDATE {retention} SET destroyed_at = :at WHERE owner_id = :o",
-        {"o": hex_id(event.originator_id), "at": iso(event.timestamp)},
+        {"o": hex_id(event.originator_id), "at": iso(event.at)},
     )
 
 

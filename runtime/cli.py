@@ -15,7 +15,7 @@ from runtime import projection_cli, scheduler_cli
 from runtime.demo import load_demo
 from runtime.logs import configure_logging
 from runtime.settings import Settings
-from runtime.wiring import migrate, open_ledger, open_view_db, verify
+from runtime.wiring import is_migrated, migrate, open_ledger, open_view_db, verify
 from store.tokens import TokenError, TokenStore
 
 
@@ -163,6 +163,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level)
+    if args.command != "migrate" and not is_migrated(settings):
+        print(
+            f"the {settings.backend} store has no ledger schema yet: run `ledger migrate` first",
+            file=sys.stderr,
+        )
+        return 2
     return COMMANDS[args.command](settings, args)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -97,6 +99,29 @@ def verify(settings: Settings) -> Verification:
         return verify_store(cast(ChainedRecorder, parts.recorder))
     finally:
         parts.close()
+
+
+def is_migrated(settings: Settings) -> bool:
+    """Whether ``ledger migrate`` created the schema (read only: creates no file or schema)."""
+    if settings.backend == "sqlite":
+        path = settings.sqlite_path
+        if not path.exists():
+            return False
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name IN ('event_chain', 'scheduler_ticks')"
+            ).fetchall()
+        return len(found) == 2
+    url, schema = (
+        settings.database_url.split("?")[0],
+        settings.eventsourcing_env()["POSTGRES_SCHEMA"],
+    )
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
+            (f'"{schema}".event_chain', f'"{schema}".scheduler_ticks'),
+        ).fetchone()
+    return bool(row and row[0])
 
 
 def migrate(settings: Settings, *, app_role: str | None = None) -> None:

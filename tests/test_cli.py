@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import threading
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -216,3 +217,42 @@ def test_make_run_takes_the_port_and_host() -> None:
         cwd=Path(__file__).parent.parent,
     ).stdout
     assert "ledger serve --host 0.0.0.0 --port 8080" in shown
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def never_migrated(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
+    """A store URL where ``ledger migrate`` never ran, and its backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'never.db'}", "sqlite"
+    base = request.getfixturevalue("postgres_url")
+    return f"{base}?schema=never_{uuid.uuid4().hex[:8]}", "postgres"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["serve"],
+        ["verify"],
+        ["demo", "--requests", "1"],
+        ["token", "create", "--role", "admin", "--name", "first"],
+        ["projections", "status"],
+        ["scheduler", "status"],
+    ],
+)
+def test_a_store_never_migrated_is_named_in_one_line_with_exit_status_2(
+    never_migrated: tuple[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    url, backend = never_migrated
+    monkeypatch.setenv("LEDGER_DATABASE_URL", url)
+    monkeypatch.setenv("LEDGER_SUBJECT_SECRET", "unused")
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err.strip().splitlines() == [
+        f"the {backend} store has no ledger schema yet: run `ledger migrate` first"
+    ]
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "never.db").exists()

@@ -56,3 +56,5 @@ def test_every_stored_version_still_decodes_with_its_personal_fields_redacted(
         assert getattr(event, field) is None
     if qualname == "Request.Opened":  # v1 is upcast: it did not know about first visits
         assert event.new_visitor is (None if stored_version(stored) == 1 else True)  # type: ignore[attr-defined]
+    if qualname.endswith("PersonalDataDestroyed") and stored_version(stored) == 1:
+        assert event.at == event.timestamp  # type: ignore[attr-defined]  # v1: destroyed then

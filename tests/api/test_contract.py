@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -63,8 +63,8 @@ def test_opening_an_email_request_sets_its_72_working_hours_deadline(api: Api) -
     created = api.open_request()
     assert created["status"] == "open"
     assert created["version"] == 1
-    # Monday 10:00 Paris, 5 working hours a day: 72 h later is 15 working days on.
-    assert created["due_at"] is not None
+    # Monday 10:00 in Paris: working time runs 24 hours a working day, so Thursday 10:00.
+    assert datetime.fromisoformat(created["due_at"]) == datetime(2026, 11, 26, 9, tzinfo=UTC)
 
 
 def test_a_counter_request_has_no_deadline(api: Api) -> None:
@@ -233,7 +233,7 @@ def test_resolution_gives_the_destruction_due_date(api: Api) -> None:
     )
     assert response.status_code == 200
     assert response.json()["status"] == "resolved"
-    assert response.json()["destruction_due_at"] is not None
+    assert datetime.fromisoformat(response.json()["destruction_due_at"]) == NOW  # no grace
     again = api.call(
         "POST",
         f"/v1/requests/{created['id']}/responses",

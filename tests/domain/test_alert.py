@@ -51,8 +51,9 @@ def test_an_alert_is_acknowledged_once() -> None:
         now=NOW,
     )
     alert.acknowledge(actor=DPO, now=NOW)
-    with pytest.raises(RuleViolation):
+    with pytest.raises(RuleViolation) as refused:
         alert.acknowledge(actor=DPO, now=NOW)
+    assert refused.value.code == "alert_acknowledged"
     assert alert.acknowledged_by == "dpo-lea"
 
 

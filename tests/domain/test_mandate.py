@@ -201,7 +201,7 @@ TestMandateLifecycle.settings = settings(max_examples=100, stateful_step_count=3
 
 def test_a_mandate_whose_data_were_destroyed_cannot_be_revoked_any_more() -> None:
     mandate = sign()
-    mandate.destroy_personal_data(DestructionReason.RETENTION_EXPIRED, actor=ADVISER, now=NOW)
+    mandate.destroy_personal_data(DestructionReason.DATA_SUBJECT_REQUEST, actor=ADVISER, now=NOW)
     with pytest.raises(PersonalDataDestroyedError):
         revoke(mandate, NOW)
 

@@ -84,16 +84,18 @@ def test_a_resolved_request_refuses_work_until_reopened() -> None:
 
 
 def test_only_a_resolved_request_can_be_reopened() -> None:
-    with pytest.raises(RuleViolation):
+    with pytest.raises(RuleViolation) as refused:
         given_a_request().reopen("x", LATER, data_due_at=LATER, actor=ADVISER, now=LATER)
+    assert refused.value.code == "request_not_resolved"
 
 
 def test_a_partner_answer_needs_an_open_escalation_to_that_partner() -> None:
     request = given_a_request()
-    with pytest.raises(RuleViolation):
+    with pytest.raises(RuleViolation) as refused:
         request.record_partner_answer(
             "caf", "ok", LATER, data_due_at=LATER, actor=ADVISER, now=LATER
         )
+    assert refused.value.code == "no_open_escalation"
     request.escalate("caf", "blocked file", LATER, data_due_at=LATER, actor=ADVISER, now=LATER)
     request.record_partner_answer(
         "caf", "unblocked", LATER, data_due_at=LATER, actor=ADVISER, now=LATER
@@ -120,7 +122,7 @@ def test_destruction_is_recorded_once_and_clears_personal_fields() -> None:
 
 def test_work_on_a_request_whose_data_were_destroyed_is_refused() -> None:
     request = given_a_request()
-    request.destroy_personal_data(DestructionReason.RETENTION_EXPIRED, actor=ADVISER, now=LATER)
+    request.destroy_personal_data(DestructionReason.DATA_SUBJECT_REQUEST, actor=ADVISER, now=LATER)
     with pytest.raises(PersonalDataDestroyedError):
         respond(request, LATER)
 

@@ -82,5 +82,6 @@ def test_a_timetable_change_is_announced_in_advance_and_applies_from_its_date() 
 
 def test_a_timetable_change_cannot_take_effect_in_the_past() -> None:
     structure = register(WEEKDAYS_9_TO_14)
-    with pytest.raises(RuleViolation):
+    with pytest.raises(RuleViolation) as refused:
         structure.change_timetable(WEEKDAYS_9_TO_14, NOW - timedelta(days=1), ADMIN, NOW)
+    assert refused.value.code == "timetable_change_in_past"

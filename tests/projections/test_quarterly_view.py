@@ -96,7 +96,7 @@ def test_a_rebuild_after_destruction_gives_the_same_report(
     ]:
         ledger.personal_data.destroy_envelope(
             ledger.requests.get(request_id).envelope_id,
-            reason="retention_expired",
+            reason="data_subject_request",
             actor=DPO,
             now=LATER,
         )

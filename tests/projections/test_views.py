@@ -72,10 +72,14 @@ def test_a_destroyed_envelope_leaves_no_personal_data_in_any_view_and_its_events
     request = open_request(ledger, structure, user={"first_name": marker, "last_name": "X"})
     ledger.requests.respond(request.id, at=LATER, summary=marker, actor=ADVISER, now=LATER)
     runner.run_until_idle()
+    key = ledger.recorder.get_key(request.envelope_id)  # type: ignore[attr-defined]
+    assert ledger.requests.get(request.id).user == {"first_name": marker, "last_name": "X"}
+    assert store_contains(settings, key) != []  # the positive control: the key is there
     ledger.personal_data.destroy_envelope(
         request.envelope_id, reason="data_subject_request", actor=DPO, now=LATER
     )
     runner.run_until_idle()
+    assert store_contains(settings, key) == []
     assert store_contains(settings, marker.encode()) == []
     with runner.db.reading({"audit_trail": "audit_trail"}) as tx:
         actions = [

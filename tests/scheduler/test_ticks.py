@@ -295,8 +295,9 @@ def test_every_envelope_that_falls_due_is_destroyed_with_its_reason_and_no_other
 
 
 def test_a_grace_period_is_counted_in_real_days_across_the_clock_change(
-    settings: Settings, structure: str, runner: ProjectionRunner, told: Told, tick: Tick
+    settings: Settings, ledger: Ledger, runner: ProjectionRunner, told: Told, tick: Tick
 ) -> None:
+    structure = register(ledger, "fs-82", "82")
     graceful = Ledger(open_parts(settings), policy=Policy(request_resolved_grace=timedelta(days=1)))
     try:
         resolved_at = paris(2026, 3, 28, 12)  # Saturday, 11:00 UTC; Sunday is 23 hours long
@@ -345,8 +346,9 @@ def test_a_failed_destruction_alerts_the_dpo_once_and_is_tried_again(
 
 
 def test_visit_tokens_older_than_the_previous_quarter_are_purged(
-    ledger: Ledger, structure: str, context: Context, tick: Tick
+    ledger: Ledger, context: Context, tick: Tick
 ) -> None:
+    structure = register(ledger, "fs-82", "82")
     now = paris(2026, 11, 23, 10)  # Q4: Q3 and Q4 are kept
     for received in (paris(2026, 2, 2, 10), paris(2026, 5, 4, 10), paris(2026, 8, 3, 10), now):
         open_request(ledger, structure, received_at=received, now=now)

@@ -32,7 +32,7 @@ def test_a_destroyed_envelope_leaves_neither_data_nor_key_in_the_store(
     )
 
     ledger.personal_data.destroy_envelope(
-        request.envelope_id, reason="procedure_resolved", actor=DPO, now=LATER
+        request.envelope_id, reason="data_subject_request", actor=DPO, now=LATER
     )
 
     assert store_contains(settings, key) == []
@@ -44,7 +44,7 @@ def test_a_destroyed_envelope_leaves_neither_data_nor_key_in_the_store(
         "Request.PersonalDataDestroyed",
     ]
     assert (history[0].user, history[1].summary) == (None, None)  # type: ignore[attr-defined]
-    assert history[2].reason == "procedure_resolved"  # type: ignore[attr-defined]
+    assert history[2].reason == "data_subject_request"  # type: ignore[attr-defined]
     reloaded = ledger.requests.get(request.id)
     assert (reloaded.user, reloaded.destroyed_at, reloaded.theme) == (None, LATER, "rsa")
 

@@ -10,6 +10,7 @@ import pytest
 from application.ledger import Ledger
 from domain.actor import SYSTEM
 from domain.errors import (
+    DestructionReasonMismatch,
     InvalidInput,
     MandateExpired,
     MandateOtherPerson,
@@ -231,7 +232,7 @@ def test_a_mandate_id_is_not_a_request(ledger: Ledger, structure: str) -> None:
 def test_destroying_a_mandates_envelope_keeps_its_history(ledger: Ledger, structure: str) -> None:
     mandate = sign_mandate(ledger, structure)
     ledger.personal_data.destroy_envelope(
-        mandate.envelope_id, reason="retention_expired", actor=DPO, now=SOON
+        mandate.envelope_id, reason="data_subject_request", actor=DPO, now=SOON
     )
     reloaded = ledger.mandates.get(mandate.id)
     assert (reloaded.mandant, reloaded.destroyed_at, reloaded.version) == (None, SOON, 2)
@@ -298,3 +299,64 @@ def test_raising_an_alert_again_with_its_due_instant_in_another_offset_finds_the
     paris = due.astimezone(ZoneInfo("Europe/Paris"))
     again, raised_again = ledger.alerts.raise_alert(**fields, due_at=paris, actor=SYSTEM, now=NOW)
     assert (raised, raised_again, again.id) == (True, False, first.id)
+
+
+@pytest.mark.parametrize(
+    ("resolve", "reason"),
+    [
+        (False, "procedure_resolved"),  # an open case that never ended
+        (True, "inactive"),
+        (False, "retention_expired"),  # a mandate's reason
+    ],
+)
+def test_a_destruction_reason_that_does_not_fit_the_case_is_refused(
+    ledger: Ledger, structure: str, resolve: bool, reason: str
+) -> None:
+    request = open_request(ledger, structure)
+    if resolve:
+        ledger.requests.resolve(request.id, outcome="solved", at=NOW, actor=ADVISER, now=NOW)
+    before = ledger.recorder.max_notification_id()
+    with pytest.raises(DestructionReasonMismatch) as refused:
+        ledger.personal_data.destroy_envelope(
+            request.envelope_id, reason=reason, actor=DPO, now=SOON
+        )
+    assert refused.value.code == "destruction_reason_mismatch"
+    assert ledger.recorder.max_notification_id() == before
+    assert ledger.requests.get(request.id).user is not None
+
+
+def test_retention_expired_fits_a_mandate_only_once_it_ended(
+    ledger: Ledger, structure: str
+) -> None:
+    mandate = sign_mandate(ledger, structure)
+    with pytest.raises(DestructionReasonMismatch):
+        ledger.personal_data.destroy_envelope(
+            mandate.envelope_id, reason="retention_expired", actor=DPO, now=SOON
+        )
+    ended = mandate.valid_until + timedelta(days=1)
+    ledger.personal_data.destroy_envelope(
+        mandate.envelope_id, reason="retention_expired", actor=DPO, now=ended
+    )
+    assert ledger.mandates.get(mandate.id).destroyed_at == ended
+
+
+def test_a_destruction_records_the_instant_it_is_given(ledger: Ledger, structure: str) -> None:
+    request = open_request(ledger, structure)
+    done_at, later = NOW + timedelta(minutes=30), NOW + timedelta(hours=2)
+    ledger.personal_data.destroy_envelope(
+        request.envelope_id, reason="data_subject_request", actor=DPO, now=later, at=done_at
+    )
+    assert ledger.requests.get(request.id).destroyed_at == done_at
+
+
+@pytest.mark.parametrize("at", [NOW - timedelta(minutes=1), NOW + timedelta(hours=3)])
+def test_a_destruction_instant_before_the_last_event_or_in_the_future_is_refused(
+    ledger: Ledger, structure: str, at: datetime
+) -> None:
+    request = open_request(ledger, structure)
+    with pytest.raises(InvalidInput) as refused:
+        ledger.personal_data.destroy_envelope(
+            request.envelope_id, reason="data_subject_request", actor=DPO, now=SOON, at=at
+        )
+    assert refused.value.field == "at"
+    assert ledger.requests.get(request.id).user is not None
