@@ -158,6 +158,10 @@ class Structure(LedgerAggregate):
                 current = timetable
         return current
 
+    def announced_after(self, instant: datetime) -> list[tuple[datetime, list[dict[str, Any]]]]:
+        """The timetable changes announced to take effect after ``instant``, in order."""
+        return [(start, table) for start, table in self.timetables if start > instant]
+
     def conformity(self, at: datetime) -> Conformity:
         return conformity_of(self.timetable_at(at))
 

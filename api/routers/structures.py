@@ -8,13 +8,14 @@ from fastapi import APIRouter, Response
 
 from api.concurrency import execute, tag
 from api.deps import Admin, AnyRole, IfMatch, in_scope
-from api.schemas import Conformity, StructureIn, StructureOut, TimetableIn
-from domain.structure import Structure
+from api.schemas import Announced, Conformity, StructureIn, StructureOut, TimetableIn
+from domain.structure import Structure, conformity_of
 
 router = APIRouter(prefix="/v1/structures", tags=["structures"])
 
 
 def structure_out(structure: Structure, now: datetime) -> StructureOut:
+    """The timetable in force at ``now``, and the changes announced after it."""
     conformity = structure.conformity(now)
     return StructureOut(
         id=structure.code,
@@ -23,6 +24,14 @@ def structure_out(structure: Structure, now: datetime) -> StructureOut:
         timetable=structure.timetable_at(now),
         local_partners=list(structure.local_partners),
         conformity=Conformity(**conformity.__dict__),
+        announced=[
+            Announced(
+                effective_from=start,
+                timetable=table,
+                conformity=Conformity(**conformity_of(table).__dict__),
+            )
+            for start, table in structure.announced_after(now)
+        ],
     )
 
 
@@ -71,4 +80,4 @@ def change_timetable(
         if_match,
     )
     tag(response, structure.version)
-    return structure_out(structure, max(call.now, body.effective_from))
+    return structure_out(structure, call.now)

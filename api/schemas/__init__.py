@@ -36,11 +36,19 @@ from api.schemas.requests import (
     ResolutionOut,
     ResponseIn,
 )
-from api.schemas.structures import Conformity, Slot, StructureIn, StructureOut, TimetableIn
+from api.schemas.structures import (
+    Announced,
+    Conformity,
+    Slot,
+    StructureIn,
+    StructureOut,
+    TimetableIn,
+)
 
 __all__ = [
     "HHMM",
     "ActionIn",
+    "Announced",
     "AssignmentIn",
     "BreachIn",
     "BreachOut",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import HHMM, Code, In, Instant
 
@@ -45,6 +45,14 @@ class Conformity(BaseModel):
     meets_minimum: bool
 
 
+class Announced(BaseModel):
+    """A timetable change announced in advance (Art. 4.2), not in force yet."""
+
+    effective_from: AwareDatetime
+    timetable: list[dict[str, Any]]
+    conformity: Conformity
+
+
 class StructureOut(BaseModel):
     id: str
     name: str
@@ -52,6 +60,7 @@ class StructureOut(BaseModel):
     timetable: list[dict[str, Any]]
     local_partners: list[str]
     conformity: Conformity
+    announced: list[Announced] = Field(default_factory=list)
 
 
 class TimetableIn(In):

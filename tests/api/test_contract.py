@@ -558,8 +558,16 @@ def test_a_timetable_change_is_announced_and_takes_effect_later(api: Api) -> Non
         "PUT", path, "admin", json={"timetable": slots, "effective_from": later.isoformat()}
     )
     assert changed.status_code == 200
-    assert changed.json()["conformity"]["weekly_hours"] == 30.0
     assert changed.headers["ETag"] == '"2"'
+    for shown in (changed.json(), api.call("GET", f"/v1/structures/{HOME}", "adviser").json()):
+        assert shown["conformity"]["weekly_hours"] == 25.0  # the timetable in force
+        (announced,) = shown["announced"]
+        assert datetime.fromisoformat(announced["effective_from"]) == later
+        assert announced["timetable"] == slots
+        assert announced["conformity"]["weekly_hours"] == 30.0
+    api.clock.advance(days=8)
+    in_force = api.call("GET", f"/v1/structures/{HOME}", "adviser").json()
+    assert (in_force["conformity"]["weekly_hours"], in_force["announced"]) == (30.0, [])
     past = api.call(
         "PUT",
         path,
