@@ -13,7 +13,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import ApiError, forbidden, unauthorized
-from application.authorization import Caller, Role, Tokens
+from application.authorization import Caller, Role, TokenExpired, Tokens
 from application.ledger import Ledger
 from domain.access import Purpose
 from domain.actor import Actor
@@ -76,13 +76,16 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Call:
     """401 without a valid token; the token's name goes to the request's log line."""
-    found = services(request)
+    found, now = services(request), services(request).clock()
     token = credentials.credentials.strip() if credentials is not None else ""
-    caller = found.tokens.authenticate(token) if token else None
+    try:
+        caller = found.tokens.authenticate(token, now) if token else None
+    except TokenExpired:
+        raise ApiError(401, "token_expired", "this token expired: ask for a new one") from None
     if caller is None:
         raise unauthorized()
     request.state.actor = caller.name
-    return Call(caller, found, found.clock())
+    return Call(caller, found, now)
 
 
 def allowed(*roles: Role) -> Any:

@@ -4,6 +4,7 @@ the structures they work in. Entry points authenticate; this decides."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
@@ -39,7 +40,13 @@ class Caller:
         return not self.role.scoped or structure_id in {structure_uuid(s) for s in self.structures}
 
 
+class TokenExpired(Exception):
+    """The token was valid and is no more: its holder needs a new one."""
+
+
 class Tokens(Protocol):
     """Bearer tokens, as the entry points need them (``store.tokens`` provides them)."""
 
-    def authenticate(self, token: str) -> Caller | None: ...
+    def authenticate(self, token: str, now: datetime) -> Caller | None:
+        """The caller a live token names, ``None`` for an unknown or revoked one; raises
+        ``TokenExpired`` for an expired one."""

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import uvicorn
 
@@ -79,10 +79,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
-    """``token create`` prints the token once, alone on the last line; ``token revoke`` ends it."""
+    """``token create`` prints the token once, alone on the last line; ``token revoke`` ends it;
+    ``token list`` shows every token's name, role, structures and dates (never a token)."""
     db = open_view_db(settings)
     tokens = TokenStore(db)
     try:
+        if args.action == "list":
+            for row in tokens.listing():
+                print(json.dumps(row))
+            return 0
         if args.action == "revoke":
             count = tokens.revoke(args.name, datetime.now(UTC))
             print(f"revoked {count} token(s) named {args.name}")
@@ -96,7 +101,8 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         finally:
             ledger.close()
-        token = tokens.create(args.name, args.role, args.structure, datetime.now(UTC))
+        lifetime = timedelta(days=args.expires_in)
+        token = tokens.create(args.name, args.role, args.structure, datetime.now(UTC), lifetime)
     except TokenError as error:
         print(str(error), file=sys.stderr)
         return 2
@@ -133,12 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--now", help="ISO instant with offset to load the demo as of (default: now)")
     projection_cli.add_commands(commands)
     scheduler_cli.add_commands(commands)
-    token = commands.add_parser("token", help="create or revoke an API bearer token")
+    token = commands.add_parser("token", help="create, list or revoke API bearer tokens")
     actions = token.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="print a new token once (stored hashed)")
     create.add_argument("--role", required=True, choices=["adviser", "supervisor", "dpo", "admin"])
     create.add_argument("--structure", action="append", default=[], help="repeatable")
     create.add_argument("--name", required=True)
+    create.add_argument(
+        "--expires-in", type=int, default=365, metavar="DAYS", help="lifetime (default 365)"
+    )
+    actions.add_parser("list", help="every token: name, role, structures, dates (never a token)")
     revoke = actions.add_parser("revoke", help="revoke the active tokens of a name")
     revoke.add_argument("name")
     serve = commands.add_parser("serve", help="serve the HTTP API")

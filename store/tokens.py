@@ -1,7 +1,9 @@
 """Bearer tokens and the caller they name: role and structures, checked on every call.
 
 A token is printed once at creation and only its SHA-256 is stored (tokens are 256 random
-bits, so a plain hash is enough: nothing to guess). Revocation takes effect on the next call.
+bits, so a plain hash is enough: nothing to guess). Revocation takes effect on the next call; a
+token expires (365 days by default); its last use is noted (at most once an hour, so that calls
+do not write).
 """
 
 from __future__ import annotations
@@ -11,16 +13,21 @@ import json
 import secrets
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from application.authorization import Caller, Role
+from application.authorization import Caller, Role, TokenExpired
 
 TOKEN_PREFIX = "fsl_"  # noqa: S105 - a marker, not a secret
 TOKENS_DDL = (
     "CREATE TABLE IF NOT EXISTS api_tokens (token_hash TEXT PRIMARY KEY, name TEXT NOT NULL, "
     "role TEXT NOT NULL, structures TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)"
 )
+# Columns added after the first release: ``migrate`` adds them to an older table.
+LATER_COLUMNS = {"expires_at": "TEXT", "last_used_at": "TEXT"}
+DEFAULT_LIFETIME = timedelta(days=365)
+NOTE_USE_EVERY = timedelta(hours=1)
+LISTED = ("name", "role", "structures", "created_at", "expires_at", "last_used_at", "revoked_at")
 
 
 class TokenError(ValueError):
@@ -38,6 +45,8 @@ class Statements(Protocol):
 class SqlDatabase(Protocol):
     """The view database (``projections.db.ViewDb``), where the token table lives beside the
     views: tokens are not events."""
+
+    backend: str
 
     def transaction(self) -> AbstractContextManager[Statements]: ...
 
@@ -61,8 +70,28 @@ class TokenStore:
     def migrate(self) -> None:
         with self.db.transaction() as tx:
             tx.run(TOKENS_DDL)
+        present = {row[0] for row in self._columns()}
+        with self.db.transaction() as tx:
+            for column, kind in LATER_COLUMNS.items():
+                if column not in present:
+                    tx.run(f"ALTER TABLE api_tokens ADD COLUMN {column} {kind}")
 
-    def create(self, name: str, role: str, structures: list[str], now: datetime) -> str:
+    def _columns(self) -> list[tuple[Any, ...]]:
+        return self.db.query(
+            "SELECT name FROM pragma_table_info('api_tokens')"
+            if self.db.backend == "sqlite"
+            else "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'api_tokens' AND table_schema = current_schema()"
+        )
+
+    def create(
+        self,
+        name: str,
+        role: str,
+        structures: list[str],
+        now: datetime,
+        lifetime: timedelta = DEFAULT_LIFETIME,
+    ) -> str:
         """A new token, returned once. Scoped roles need at least one structure; others none."""
         parsed = Role(role) if role in Role.__members__.values() else None
         if parsed is None:
@@ -73,6 +102,8 @@ class TokenStore:
             raise TokenError(f"{parsed} tokens need at least one --structure")
         if not parsed.scoped and structures:
             raise TokenError(f"{parsed} tokens cover every structure: no --structure")
+        if lifetime <= timedelta(0):
+            raise TokenError("a token lives at least one day")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.db.transaction() as tx:
             if tx.one(
@@ -80,13 +111,15 @@ class TokenStore:
             ):
                 raise TokenError(f"an active token is already named {name}")
             tx.run(
-                "INSERT INTO api_tokens VALUES (:h, :n, :r, :s, :at, NULL)",
+                "INSERT INTO api_tokens (token_hash, name, role, structures, created_at, "
+                "expires_at) VALUES (:h, :n, :r, :s, :at, :until)",
                 {
                     "h": _hash(token),
                     "n": name,
                     "r": parsed.value,
                     "s": json.dumps(sorted(set(structures))),
                     "at": _iso(now),
+                    "until": _iso(now + lifetime),
                 },
             )
         return token
@@ -104,15 +137,34 @@ class TokenStore:
             )
         return int(count[0]) if count else 0
 
-    def authenticate(self, token: str) -> Caller | None:
+    def authenticate(self, token: str, now: datetime) -> Caller | None:
+        """The caller a live token names; ``None`` for no such token; ``TokenExpired``."""
         if not token.startswith(TOKEN_PREFIX):
             return None
+        hashed = _hash(token)
         rows = self.db.query(
-            "SELECT name, role, structures FROM api_tokens "
+            "SELECT name, role, structures, expires_at, last_used_at FROM api_tokens "
             "WHERE token_hash = :h AND revoked_at IS NULL",
-            {"h": _hash(token)},
+            {"h": hashed},
         )
         row = rows[0] if rows else None
         if row is None:
             return None
-        return Caller(str(row[0]), Role(row[1]), frozenset(json.loads(row[2])))
+        name, role, structures, expires_at, last_used_at = row
+        if expires_at is not None and _iso(now) >= expires_at:
+            raise TokenExpired(f"the token {name} expired; ask for a new one")
+        if last_used_at is None or last_used_at < _iso(now - NOTE_USE_EVERY):
+            with self.db.transaction() as tx:
+                tx.run(
+                    "UPDATE api_tokens SET last_used_at = :at WHERE token_hash = :h",
+                    {"h": hashed, "at": _iso(now)},
+                )
+        return Caller(str(name), Role(role), frozenset(json.loads(structures)))
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Every token's name, role, structures and dates: never the token or its hash."""
+        rows = self.db.query(
+            "SELECT name, role, structures, created_at, expires_at, last_used_at, revoked_at "
+            "FROM api_tokens ORDER BY created_at"
+        )
+        return [dict(zip(LISTED, row, strict=True)) for row in rows]

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -18,6 +18,7 @@ from runtime import cli
 from runtime.asgi import build_app
 from runtime.settings import Settings
 from runtime.wiring import open_ledger, open_view_db
+from store.tokens import TOKENS_DDL, TokenStore
 from tests.builders import verify_ledger
 
 
@@ -256,3 +257,53 @@ def test_a_store_never_migrated_is_named_in_one_line_with_exit_status_2(
     ]
     assert "Traceback" not in out + err
     assert not (tmp_path / "never.db").exists()
+
+
+def test_tokens_expire_and_are_listed_without_the_token(
+    env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo", "--requests", "1", "--now", "2026-11-26T12:00:00+01:00"]) == 0
+    argv = ["token", "create", "--role", "dpo", "--name", "lea", "--expires-in", "30"]
+    assert cli.main(argv) == 0
+    token = capsys.readouterr().out.splitlines()[-1]
+    created = datetime.now(UTC)
+    clock = {"now": created}
+    app = build_app(
+        env, embedded_projections=False, embedded_scheduler=False, clock=lambda: clock["now"]
+    )
+    with TestClient(app) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/v1/breaches", headers=headers).status_code == 200
+        clock["now"] = created + timedelta(days=31)
+        expired = client.get("/v1/breaches", headers=headers)
+    assert expired.status_code == 401
+    assert expired.json()["code"] == "token_expired"
+    capsys.readouterr()
+    assert cli.main(["token", "list"]) == 0
+    (listed,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert set(listed) == {
+        "name",
+        "role",
+        "structures",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    }
+    assert (listed["name"], listed["role"], listed["revoked_at"]) == ("lea", "dpo", None)
+    assert listed["last_used_at"] is not None
+    assert token not in json.dumps(listed)
+    assert hashlib.sha256(token.encode()).hexdigest() not in json.dumps(listed)
+
+
+def test_migrate_adds_the_token_columns_to_a_table_of_an_earlier_release(env: Settings) -> None:
+    db = open_view_db(env)
+    try:
+        with db.transaction() as tx:
+            tx.run("DROP TABLE api_tokens")
+            tx.run(TOKENS_DDL)
+        assert cli.main(["migrate"]) == 0
+        TokenStore(db).create("after", "admin", [], datetime.now(UTC))
+        assert [row["name"] for row in TokenStore(db).listing()] == ["after"]
+    finally:
+        db.close()
