@@ -18,6 +18,14 @@ class SlaState(StrEnum):
     MISSED = "missed"
 
 
+def on_time_rate(answered_on_time: int, answered_late: int, open_overdue: int) -> float | None:
+    """The one on-time rate (dashboards and reports): requests answered on time among those whose
+    outcome is known at the time of asking, i.e. answered (on time or late) or still unanswered
+    past their deadline. ``None`` when none is known yet."""
+    known = answered_on_time + answered_late + open_overdue
+    return None if known == 0 else round(answered_on_time / known, 4)
+
+
 def sla_state(
     due_at: datetime | None,
     first_response_at: datetime | None,

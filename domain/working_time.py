@@ -179,3 +179,11 @@ def quarter_of(instant: datetime, tz: ZoneInfo) -> str:
     """The civil quarter of an instant in a structure's time zone: ``2026-Q2``."""
     local = instant.astimezone(tz)
     return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+
+
+def quarter_bounds(quarter: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """``[start, end)`` of a civil quarter (``2026-Q2``) in a time zone, as UTC instants."""
+    year, number = int(quarter[:4]), int(quarter[-1])
+    start = datetime(year, 3 * number - 2, 1, tzinfo=tz)
+    end = datetime(year + (number == 4), 1 if number == 4 else 3 * number + 1, 1, tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)

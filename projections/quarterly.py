@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from domain.mandate import Mandate
 from domain.request import Request
+from domain.sla_state import on_time_rate
 from domain.structure import Structure
-from domain.working_time import quarter_of, time_zone_of
+from domain.working_time import quarter_bounds, quarter_of, time_zone_of
 from projections.base import Item, Projection
 from projections.db import Tx, from_iso, hex_id, in_clause, iso
 
@@ -215,15 +216,33 @@ quarterly.batched(
 )
 
 
-def report(tx: Tx, structure_id: str, quarter: str) -> dict[str, Any]:
-    """One structure's quarter: totals, on-time rate, requests by dimension, outcomes."""
+def open_overdue(tx: Tx, structure_id: str, quarter: str, now: datetime) -> int:
+    """The quarter's requests still unanswered past their deadline at ``now`` (from ``sla``)."""
+    department = tx.one(
+        "SELECT department FROM {sla_structures} WHERE structure_id = :s", {"s": structure_id}
+    )
+    if department is None:
+        return 0
+    start, end = quarter_bounds(quarter, time_zone_of(str(department[0])))
+    row = tx.one(
+        "SELECT COUNT(*) FROM {sla} WHERE structure_id = :s AND received_at >= :start "
+        "AND received_at < :end AND due_at IS NOT NULL AND first_response_at IS NULL "
+        "AND due_at <= :now",
+        {"s": structure_id, "start": iso(start), "end": iso(end), "now": iso(now)},
+    )
+    return int(row[0]) if row else 0
+
+
+def report(tx: Tx, structure_id: str, quarter: str, now: datetime) -> dict[str, Any]:
+    """One structure's quarter: totals, on-time rate at ``now``, requests by dimension,
+    outcomes."""
     params = {"s": structure_id, "q": quarter}
     row = tx.one(
         f"SELECT {', '.join(COUNTERS)} FROM {{quarterly}} WHERE structure_id = :s AND quarter = :q",
         params,
     )
     totals = dict(zip(COUNTERS, row or (0,) * len(COUNTERS), strict=True))
-    answered = totals["answered_on_time"] + totals["answered_late"]
+    overdue = open_overdue(tx, structure_id, quarter, now)
     requests = tx.all(
         f"SELECT {', '.join(DIMENSIONS)}, requests FROM {{quarterly_requests}} "
         f"WHERE structure_id = :s AND quarter = :q ORDER BY {', '.join(DIMENSIONS)}",
@@ -238,7 +257,10 @@ def report(tx: Tx, structure_id: str, quarter: str) -> dict[str, Any]:
         "structure_id": structure_id,
         "quarter": quarter,
         **totals,
-        "sla_on_time_rate": round(totals["answered_on_time"] / answered, 4) if answered else None,
+        "open_overdue": overdue,
+        "sla_on_time_rate": on_time_rate(
+            totals["answered_on_time"], totals["answered_late"], overdue
+        ),
         "requests_by": [dict(zip((*DIMENSIONS, "requests"), r, strict=True)) for r in requests],
         "outcomes": dict(outcomes),
     }

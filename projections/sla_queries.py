@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.sla_state import on_time_rate
 from projections.db import Tx, iso
 
 STATE_SQL = (
@@ -37,9 +38,7 @@ class Counts:
 
     @property
     def on_time_rate(self) -> float | None:
-        """Answered on time among the requests whose fate is known (answered, or overdue)."""
-        decided = self.answered_on_time + self.answered_late + self.open_overdue
-        return None if decided == 0 else round(self.answered_on_time / decided, 4)
+        return on_time_rate(self.answered_on_time, self.answered_late, self.open_overdue)
 
 
 _COUNTS = (

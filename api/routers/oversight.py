@@ -99,7 +99,7 @@ def quarterly_report(
             f"quarterly-{code}-{quarter}.csv",
         )
     with call.services.reading() as tx:
-        report = quarterly.report(tx, view_id, quarter)
+        report = quarterly.report(tx, view_id, quarter, call.now)
     return report | {"structure_id": code}
 
 

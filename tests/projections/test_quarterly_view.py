@@ -3,14 +3,16 @@
 from datetime import timedelta
 
 from application.ledger import Ledger
+from projections import VIEW_TABLES
 from projections.db import csv_chunks, hex_id
 from projections.quarterly import csv_lines, report
 from projections.runner import ProjectionRunner
+from projections.sla_queries import dashboard
 from tests.builders import ADVISER, DPO, NOW, open_request, sign_mandate, view_rows
 
 ZOE = {"first_name": "Zoé", "last_name": "Test"}
 LATER = NOW + timedelta(hours=2)
-TABLES = {t: t for t in ("quarterly", "quarterly_requests", "quarterly_outcomes")}
+TABLES = VIEW_TABLES
 
 
 def given_a_quarter(ledger: Ledger, structure: str) -> None:
@@ -41,8 +43,8 @@ def test_the_quarter_counts_visits_users_requests_sla_outcomes_and_mandates(
     runner.run_until_idle()
     structure_id = hex_id(ledger.structures.get(structure).id) or ""
     with runner.db.reading(TABLES) as tx:
-        q4 = report(tx, structure_id, "2026-Q4")
-        empty = report(tx, structure_id, "2026-Q3")
+        q4 = report(tx, structure_id, "2026-Q4", NOW + timedelta(days=5))
+        empty = report(tx, structure_id, "2026-Q3", NOW + timedelta(days=5))
     assert {
         k: q4[k]
         for k in (
@@ -104,3 +106,21 @@ def test_a_rebuild_after_destruction_gives_the_same_report(
     before = view_rows(runner, ("quarterly",))
     runner.rebuild("quarterly")
     assert view_rows(runner, ("quarterly",)) == before
+
+
+def test_the_quarterly_on_time_rate_is_the_dashboards(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    """One answered on time, one still unanswered past its deadline: 0.5 in both."""
+    answered, _ = open_request(ledger, structure), open_request(ledger, structure)
+    ledger.requests.respond(answered.id, at=LATER, summary="x", actor=ADVISER, now=LATER)
+    runner.run_until_idle()
+    now = NOW + timedelta(days=7)
+    structure_id = hex_id(ledger.structures.get(structure).id) or ""
+    with runner.db.reading(VIEW_TABLES) as tx:
+        quarter = report(tx, structure_id, "2026-Q4", now)
+        board = dashboard(
+            tx, start=NOW - timedelta(days=1), end=now, now=now, structure_id=structure_id
+        )
+    assert quarter["open_overdue"] == 1
+    assert quarter["sla_on_time_rate"] == board["on_time_rate"] == 0.5
