@@ -271,7 +271,7 @@ class Request(LedgerAggregate):
             self.AdviserAssigned,
             timestamp=now,
             actor=actor,
-            adviser=require_text(adviser, "adviser", 200),
+            adviser=require_code(adviser, "adviser"),
             data_due_at=data_due_at,
         )
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from api.deps import Dpo, parse_id
 from api.schemas import DestructionIn, DestructionOut
+from api.schemas.common import Instant
 from projections import retention
 
 router = APIRouter(prefix="/v1/envelopes", tags=["envelopes"])
@@ -31,7 +31,7 @@ def destroy(envelope_id: str, body: DestructionIn, call: Dpo) -> DestructionOut:
 @router.get("/due")
 def due(
     call: Dpo,
-    before: Annotated[AwareDatetime | None, Query()] = None,
+    before: Annotated[Instant | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[dict[str, Any]]:
     """The scheduler's queue: live envelopes whose data fall due by ``before`` (default now),

@@ -11,10 +11,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from api.deps import Dpo, Services, Supervisor
 from api.problems import ApiError
+from api.schemas.common import Instant
 from api.scoping import scoped_structure
 from projections import VIEW_TABLES, audit, quarterly
 from projections.db import Tx, csv_chunks
@@ -61,8 +61,8 @@ def json_array(items: Iterable[dict[str, Any]]) -> Iterator[str]:
 def sla_dashboard(
     call: Supervisor,
     structure_id: Annotated[str | None, Query()] = None,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: Annotated[Instant | None, Query(alias="from")] = None,
+    end: Annotated[Instant | None, Query(alias="to")] = None,
     partner: Annotated[str | None, Query(max_length=64)] = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
@@ -110,8 +110,8 @@ def audit_events(
     mandate_id: Annotated[str | None, Query()] = None,
     envelope_id: Annotated[str | None, Query()] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: Annotated[Instant | None, Query(alias="from")] = None,
+    end: Annotated[Instant | None, Query(alias="to")] = None,
     format: Annotated[Format, Query()] = "json",
 ) -> StreamingResponse:
     """Every event and every recorded read of personal data; no personal data. Streamed."""

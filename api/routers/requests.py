@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from api.concurrency import command, tag
 from api.deps import Adviser, Call, CaseReader, IfMatch, Supervisor, in_scope, parse_id, reading_for
@@ -28,6 +28,7 @@ from api.schemas import (
     ResolutionOut,
     ResponseIn,
 )
+from api.schemas.common import Instant
 from api.scoping import scoped_structure
 from domain.access import Purpose
 from domain.request import Request
@@ -238,7 +239,7 @@ def reopen(
 def history(
     request_id: str,
     call: Supervisor,
-    as_of: Annotated[AwareDatetime | None, Query()] = None,
+    as_of: Annotated[Instant | None, Query()] = None,
 ) -> History:
     """The events (no personal data) and the state as of ``as_of`` (default: now)."""
     return history_of(call.ledger, load(call, request_id), as_of or call.now)

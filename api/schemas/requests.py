@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.schemas.common import Code, Id, In, Instant, Person, Text
 from domain.request import Outcome
@@ -133,15 +133,17 @@ class History(BaseModel):
 
 
 class AssignmentIn(In):
-    adviser: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    adviser: Annotated[
+        Code, Field(description="a staff reference (a token name or staff id), never a name")
+    ]
 
 
 class PartnerAnswerIn(In):
     partner: Code
     summary: Text
-    at: AwareDatetime
+    at: Instant
 
 
 class ReopeningIn(In):
     reason: Text
-    at: AwareDatetime
+    at: Instant

@@ -285,3 +285,27 @@ def problem_of(response: Any, status: int) -> dict[str, Any]:
     assert response.headers["content-type"] == "application/problem+json"
     body: dict[str, Any] = response.json()
     return body
+
+
+@pytest.mark.parametrize("adviser", ["Marie Dupont", "marie.dupont@fs82.fr", ""])
+def test_an_assignment_names_a_staff_reference_never_a_persons_name(api: Api, adviser: str) -> None:
+    created = api.open_request()
+    before = api.position()
+    response = api.call(
+        "POST", f"/v1/requests/{created['id']}/assignment", "adviser", json={"adviser": adviser}
+    )
+    assert problem_of(response, 422)["field"] == "adviser"
+    assert api.position() == before
+
+
+@pytest.mark.parametrize("path", ["partner-answers", "reopening"])
+def test_every_instant_a_client_gives_is_iso_text(api: Api, path: str) -> None:
+    created = api.open_request()
+    body = {"at": 1764000000, "reason": "r", "partner": "caf", "summary": "s"}
+    body = (
+        {k: v for k, v in body.items() if k in ("at", "reason")}
+        if path == "reopening"
+        else {k: v for k, v in body.items() if k != "reason"}
+    )
+    response = api.call("POST", f"/v1/requests/{created['id']}/{path}", "adviser", json=body)
+    assert problem_of(response, 422)["field"] == "at"

@@ -183,3 +183,12 @@ def test_an_identity_typed_two_ways_normalizes_the_same() -> None:
     again = {"first_name": " ZOE ", "last_name": "lefevre dupont", "birth_date": "1980-02-03"}
     other = {"first_name": "Zoé", "last_name": "Lefèvre-Dupont", "birth_date": "1980-02-04"}
     assert normalized_identity(first) == normalized_identity(again) != normalized_identity(other)
+
+
+def test_the_adviser_in_charge_is_a_staff_reference() -> None:
+    request = given_a_request()
+    with pytest.raises(InvalidInput) as refused:
+        request.assign("Marie Dupont", data_due_at=LATER, actor=ADVISER, now=LATER)
+    assert refused.value.field == "adviser"
+    request.assign("adviser-bob", data_due_at=LATER, actor=ADVISER, now=LATER)
+    assert request.adviser == "adviser-bob"
