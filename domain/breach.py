@@ -56,6 +56,20 @@ def _labels(values: Any, field: str) -> list[str]:
     return [require_text(v, f"{field}[{i}]", 200) for i, v in enumerate(values)]
 
 
+GDPR_33_3_FACTS = (
+    "detected_at",
+    "nature",
+    "description",
+    "data_categories",
+    "subject_categories",
+    "approx_subjects",
+    "approx_records",
+    "likely_consequences",
+    "measures",
+    "contact",
+)
+
+
 class Breach(LedgerAggregate):
     def __init__(
         self, aware_at: datetime, cnil_deadline: datetime, notification_threshold: str
@@ -68,6 +82,12 @@ class Breach(LedgerAggregate):
         self.subjects_informed_at: datetime | None = None
         self.subjects_exemption: str | None = None
         self.closed_at: datetime | None = None
+        self.facts: dict[str, Any] = {}
+        self.risk_rationale: str | None = None
+        self.timeline: list[dict[str, Any]] = []
+
+    def _happened(self, step: str, at: datetime, **details: Any) -> None:
+        self.timeline.append({"step": step, "at": at, **details})
 
     class Declared(LedgerAggregate.Created):
         aware_at: datetime
@@ -84,12 +104,20 @@ class Breach(LedgerAggregate):
         cnil_deadline: datetime
         notification_threshold: str
 
+        def apply(self, aggregate: Any) -> None:
+            """The GDPR 33(3) facts, kept to read the register back (GDPR 33(5))."""
+            breach = cast(Breach, aggregate)
+            breach.facts = {name: getattr(self, name) for name in GDPR_33_3_FACTS}
+            breach._happened("declared", self.aware_at, detected_at=self.detected_at)
+
     class RiskAssessed(LedgerAggregate.Event):
         level: str
         rationale: str
 
         def apply(self, aggregate: Any) -> None:
-            cast(Breach, aggregate).risk_level = self.level
+            breach = cast(Breach, aggregate)
+            breach.risk_level, breach.risk_rationale = self.level, self.rationale
+            breach._happened("risk_assessed", self.timestamp, level=self.level)
 
     class CnilNotified(LedgerAggregate.Event):
         phase: str
@@ -99,29 +127,43 @@ class Breach(LedgerAggregate):
         late_reason: str | None
 
         def apply(self, aggregate: Any) -> None:
-            cast(Breach, aggregate).notifications.append(
-                {"phase": self.phase, "at": self.at, "reference": self.reference, "late": self.late}
-            )
+            breach = cast(Breach, aggregate)
+            details = {
+                "phase": self.phase,
+                "reference": self.reference,
+                "late": self.late,
+                "late_reason": self.late_reason,
+            }
+            breach.notifications.append({"at": self.at, **details})
+            breach._happened("cnil_notified", self.at, **details)
 
     class SubjectsInformed(LedgerAggregate.Event):
         at: datetime
         channel: str
 
         def apply(self, aggregate: Any) -> None:
-            cast(Breach, aggregate).subjects_informed_at = self.at
+            breach = cast(Breach, aggregate)
+            breach.subjects_informed_at = self.at
+            breach._happened("subjects_informed", self.at, channel=self.channel)
 
     class SubjectsExempted(LedgerAggregate.Event):
         ground: str
         rationale: str
 
         def apply(self, aggregate: Any) -> None:
-            cast(Breach, aggregate).subjects_exemption = self.ground
+            breach = cast(Breach, aggregate)
+            breach.subjects_exemption = self.ground
+            breach._happened(
+                "subjects_exempted", self.timestamp, ground=self.ground, rationale=self.rationale
+            )
 
     class Closed(LedgerAggregate.Event):
         at: datetime
 
         def apply(self, aggregate: Any) -> None:
-            cast(Breach, aggregate).closed_at = self.at
+            breach = cast(Breach, aggregate)
+            breach.closed_at = self.at
+            breach._happened("closed", self.at)
 
     @classmethod
     def declare(

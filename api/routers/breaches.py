@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from api.concurrency import command, tag
@@ -21,25 +23,67 @@ from api.schemas import (
 )
 from domain.breach import Breach
 from projections.breaches import register
+from projections.db import csv_chunks
 
 router = APIRouter(prefix="/v1/breaches", tags=["breaches"])
 BreachState = Literal["on_time", "due_soon", "overdue", "notified", "notified_late", "not_required"]
 
 
-def breach_out(breach: Breach, response: Response) -> BreachOut:
-    tag(response, breach.version)
+def breach_out(breach: Breach, response: Response | None = None) -> BreachOut:
+    if response is not None:
+        tag(response, breach.version)
     return BreachOut(
         id=breach.id.hex,
         version=breach.version,
         aware_at=breach.aware_at,
+        **breach.facts,
         cnil_deadline=breach.cnil_deadline,
         risk_level=breach.risk_level,
+        risk_rationale=breach.risk_rationale,
         notification_required=breach.notification_required,
         notifications=breach.notifications,
         subjects_informed_at=breach.subjects_informed_at,
         subjects_exemption=breach.subjects_exemption,
         closed_at=breach.closed_at,
+        timeline=breach.timeline,
     )
+
+
+REGISTER_COLUMNS = (
+    "id",
+    "aware_at",
+    "detected_at",
+    "nature",
+    "description",
+    "data_categories",
+    "subject_categories",
+    "approx_subjects",
+    "approx_records",
+    "likely_consequences",
+    "measures",
+    "contact",
+    "risk_level",
+    "risk_rationale",
+    "notification_required",
+    "cnil_deadline",
+    "notified_at",
+    "notified_late",
+    "late_reason",
+    "subjects_informed_at",
+    "subjects_exemption",
+    "closed_at",
+)
+
+
+def register_line(entry: BreachOut) -> list[Any]:
+    """One breach as a line of the register's CSV (lists joined with ``|``)."""
+    initial = next((n for n in entry.notifications if n["phase"] == "initial"), None)
+    values = entry.model_dump(mode="json") | {
+        "notified_at": initial["at"].isoformat() if initial else None,
+        "notified_late": initial["late"] if initial else None,
+        "late_reason": initial["late_reason"] if initial else None,
+    }
+    return ["|".join(v) if isinstance(v := values[c], list) else v for c in REGISTER_COLUMNS]
 
 
 def on_breach(
@@ -88,6 +132,28 @@ def notify(
 ) -> BreachOut:
     """A late initial notification without ``late_reason`` is 422 ``late_reason_required``."""
     return on_breach(call.ledger.breaches.notify_cnil, breach_id, body, call, response, if_match)
+
+
+@router.get("/register", response_model=None)
+def register_of_breaches(
+    call: Dpo, format: Annotated[Literal["json", "csv"], Query()] = "json"
+) -> list[BreachOut] | StreamingResponse:
+    """GDPR 33(5): the documentation of every breach, notified or not, with its facts, effects
+    and the remedial action taken, oldest first. Breaches are few: each is read from the
+    ledger (its free texts are not in any view)."""
+    with call.services.reading() as tx:
+        ids = [UUID(row["id"]) for row in register(tx, call.now, None)]
+    entries = sorted(
+        (breach_out(call.ledger.breaches.get(i)) for i in ids), key=lambda e: e.aware_at
+    )
+    if format == "json":
+        return entries
+    lines = [list(REGISTER_COLUMNS), *(register_line(e) for e in entries)]
+    return StreamingResponse(
+        csv_chunks(lines),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="breach-register.csv"'},
+    )
 
 
 @router.get("/{breach_id}")

@@ -44,16 +44,30 @@ class BreachIn(In):
 
 
 class BreachOut(BaseModel):
+    """The register's entry: every GDPR 33(3) fact, and the timeline of what was done."""
+
     id: str
     version: int
     aware_at: AwareDatetime
+    detected_at: AwareDatetime
+    nature: list[str]
+    description: str
+    data_categories: list[str]
+    subject_categories: list[str]
+    approx_subjects: int
+    approx_records: int
+    likely_consequences: str
+    measures: str
+    contact: str
     cnil_deadline: AwareDatetime
     risk_level: str | None = None
+    risk_rationale: str | None = None
     notification_required: bool
     notifications: list[dict[str, Any]]
     subjects_informed_at: AwareDatetime | None
     subjects_exemption: str | None
     closed_at: AwareDatetime | None
+    timeline: list[dict[str, Any]]
 
 
 class RiskIn(In):

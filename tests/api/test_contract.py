@@ -12,7 +12,7 @@ import pytest
 from domain.actor import SYSTEM
 from domain.alert import AlertKind, AlertLevel
 from store.tokens import TokenStore
-from tests.builders import HOME, MARTIN, NOW, OTHER, Api, mandate_body, structure_body
+from tests.builders import HOME, MARTIN, NOW, OTHER, Api, breach_body, mandate_body, structure_body
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 
@@ -706,3 +706,67 @@ def test_the_subject_access_purpose_is_the_dpos_only(api: Api, role: str) -> Non
         refused = api.call("GET", path, role, params={"purpose": "subject_access_request"})
         problem(refused, 403, "forbidden")
     assert api.position() == before
+
+
+def test_a_breach_reads_back_every_gdpr_33_3_fact_and_its_timeline(api: Api) -> None:
+    declared = api.declare_breach()
+    path = f"/v1/breaches/{declared['id']}"
+    api.call("POST", f"{path}/risk-assessment", "dpo", json={"level": "high", "rationale": "ids"})
+    late = (NOW + timedelta(hours=1)).isoformat()
+    api.clock.advance(hours=2)
+    notified = api.call(
+        "POST",
+        f"{path}/cnil-notifications",
+        "dpo",
+        json={"phase": "initial", "at": late, "reference": "CNIL-7"},
+    )
+    assert notified.status_code == 201
+    body = api.call("GET", path, "dpo").json()
+    facts = breach_body(NOW)
+    for field in (
+        "description",
+        "data_categories",
+        "subject_categories",
+        "approx_subjects",
+        "approx_records",
+        "likely_consequences",
+        "measures",
+        "contact",
+    ):
+        assert body[field] == facts[field], field
+    assert body["nature"] == facts["nature"]
+    assert (body["risk_level"], body["risk_rationale"]) == ("high", "ids")
+    assert [step["step"] for step in body["timeline"]] == [
+        "declared",
+        "risk_assessed",
+        "cnil_notified",
+    ]
+    assert body["timeline"][2]["reference"] == "CNIL-7"
+
+
+def test_the_breach_register_documents_every_breach_in_json_and_csv(api: Api) -> None:
+    first = api.declare_breach()
+    api.clock.advance(hours=1)
+    second = api.declare_breach(
+        description="a second incident, not notified",
+        aware_at=(NOW + timedelta(minutes=30)).isoformat(),
+    )
+    api.call(
+        "POST",
+        f"/v1/breaches/{second['id']}/risk-assessment",
+        "dpo",
+        json={"level": "none", "rationale": "encrypted laptop"},
+    )
+    api.catch_up()
+    listed = api.call("GET", "/v1/breaches/register", "dpo")
+    assert listed.status_code == 200
+    assert [b["id"] for b in listed.json()] == [first["id"], second["id"]]
+    assert listed.json()[1]["notification_required"] is False
+    as_csv = api.call("GET", "/v1/breaches/register", "dpo", params={"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [r["description"] for r in rows] == [
+        breach_body(NOW)["description"],
+        "a second incident, not notified",
+    ]
+    assert rows[1]["risk_rationale"] == "encrypted laptop"
+    assert api.call("GET", "/v1/breaches/register", "supervisor").status_code == 403

@@ -210,6 +210,7 @@ ENDPOINTS = [
         lambda a: {"phase": "initial", "at": AT, "reference": "CNIL-1"},
     ),
     Endpoint("GET", lambda a: "/v1/breaches", {DPO_ROLE}, False),
+    Endpoint("GET", lambda a: "/v1/breaches/register", {DPO_ROLE}, False),
     Endpoint("GET", lambda a: f"/v1/breaches/{fresh_breach(a)}", {DPO_ROLE}, False),
     Endpoint(
         "POST",
