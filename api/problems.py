@@ -76,7 +76,10 @@ def _field(location: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     def ledger_error(_: Request, error: LedgerError) -> JSONResponse:
-        return problem(status_of(error), error.code, error.detail, error.field)
+        """One problem; when the body had several, ``errors`` names each (field, code)."""
+        every = [{"field": e.field, "message": e.detail, "code": e.code} for e in error.errors]
+        extra = {"errors": every} if every else {}
+        return problem(status_of(error), error.code, error.detail, error.field, **extra)
 
     @app.exception_handler(ApiError)
     def api_error(_: Request, error: ApiError) -> JSONResponse:
@@ -88,6 +91,7 @@ def install(app: FastAPI) -> None:
             {
                 "field": "body" if e["type"] == "json_invalid" else _field(tuple(e["loc"])),
                 "message": str(e["msg"]).removeprefix("Value error, "),
+                "code": "invalid_input",
             }
             for e in error.errors()
         ]

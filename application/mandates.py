@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from application.unit import Unit
 from domain.actor import Actor
+from domain.errors import every_problem, refuse_all
 from domain.mandate import Mandate, RevocationChannel
 from domain.personal_data import normalized_identity, validate_person
 from domain.structure import Structure, structure_uuid
@@ -36,25 +38,35 @@ class MandateCommands:
         actor: Actor,
         now: datetime,
     ) -> Mandate:
-        """Refused (422) with the first missing precondition of Art. 4.6."""
+        """Refused (422) naming every missing or malformed precondition of Art. 4.6 at once."""
         structure = self.unit.load(Structure, structure_uuid(structure_code))
-        for i, scope in enumerate(scopes):
-            if isinstance(scope, dict):
-                structure.require_partner(str(scope.get("partner")), f"scopes[{i}].partner")
-        mandate = Mandate.sign(
-            structure_id=structure.id,
-            mandant=mandant,
-            identity_verification=identity_verification,
-            information_notice_version=information_notice_version,
-            scopes=scopes,
-            valid_until=valid_until,
-            originals=originals,
-            signed_document_sha256=signed_document_sha256,
-            signed_on_site=signed_on_site,
-            policy=self.unit.policy,
-            actor=actor,
-            now=now,
-        )
+        signed: list[Mandate] = []
+
+        def sign() -> None:
+            signed.append(
+                Mandate.sign(
+                    structure_id=structure.id,
+                    mandant=mandant,
+                    identity_verification=identity_verification,
+                    information_notice_version=information_notice_version,
+                    scopes=scopes,
+                    valid_until=valid_until,
+                    originals=originals,
+                    signed_document_sha256=signed_document_sha256,
+                    signed_on_site=signed_on_site,
+                    policy=self.unit.policy,
+                    actor=actor,
+                    now=now,
+                )
+            )
+
+        partners = [
+            partial(structure.require_partner, str(scope.get("partner")), f"scopes[{i}].partner")
+            for i, scope in enumerate(scopes)
+            if isinstance(scope, dict)
+        ]
+        refuse_all(every_problem([sign, *partners]))
+        (mandate,) = signed
         subject = normalized_identity(validate_person(mandant, "mandant"))
         self.unit.save_opening(mandate, mandate.envelope_id, subject)
         return mandate

@@ -7,6 +7,8 @@ Messages never contain personal data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class LedgerError(Exception):
     code = "ledger_error"
@@ -15,6 +17,7 @@ class LedgerError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        self.errors: list[LedgerError] = []
         if code is not None:
             self.code = code
 
@@ -29,6 +32,30 @@ class MandatePreconditionMissing(InvalidInput):
     """A precondition of Art. 4.6 for signing a mandate is not met."""
 
     code = "mandate_precondition_missing"
+
+
+def every_problem(checks: list[Callable[[], object]]) -> list[InvalidInput]:
+    """Runs every check and keeps what each refused, so that a body's problems are named at once
+    (a check that depends on another's result is the caller's to skip)."""
+    found: list[InvalidInput] = []
+    for check in checks:
+        try:
+            check()
+        except InvalidInput as problem:
+            found.extend(e for e in problem.errors if isinstance(e, InvalidInput))
+            if not problem.errors:
+                found.append(problem)
+    return found
+
+
+def refuse_all(problems: list[InvalidInput]) -> None:
+    """Raises the first problem, carrying all of them (``errors``), if there is any."""
+    if not problems:
+        return
+    first = problems[0]
+    combined = type(first)(first.detail, field=first.field, code=first.code)
+    combined.errors = list(problems)
+    raise combined
 
 
 class LateReasonRequired(InvalidInput):

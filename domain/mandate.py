@@ -18,6 +18,8 @@ from domain.errors import (
     MandatePreconditionMissing,
     MandateRevoked,
     PersonalDataDestroyedError,
+    every_problem,
+    refuse_all,
 )
 from domain.personal_data import DestructionReason, destruction_instant, validate_person
 from domain.policy import Policy
@@ -43,6 +45,30 @@ class RevocationChannel(StrEnum):
 
 def _missing(field: str, what: str) -> MandatePreconditionMissing:
     return MandatePreconditionMissing(f"mandate precondition missing: {what}", field=field)
+
+
+def _check_notice(version: str) -> None:
+    if not isinstance(version, str) or not version.strip():
+        raise _missing("information_notice.version", "the information notice given to the user")
+
+
+def _check_originals(originals: int, policy: Policy) -> None:
+    if not isinstance(originals, int) or originals < policy.mandate_required_originals:
+        raise _missing("originals", "one original for each party")
+
+
+def _check_document(sha256: str) -> None:
+    if not isinstance(sha256, str) or not sha256:
+        raise _missing("signed_document_sha256", "the SHA-256 of the signed document")
+    if not _SHA256.match(sha256):
+        raise InvalidInput(
+            "signed_document_sha256 is 64 hexadecimal digits", field="signed_document_sha256"
+        )
+
+
+def _check_on_site(signed_on_site: bool) -> None:
+    if signed_on_site is not True:
+        raise _missing("signed_on_site", "signature on site by mandant and mandatary")
 
 
 def validate_scopes(scopes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -174,27 +200,39 @@ class Mandate(LedgerAggregate):
         actor: Actor,
         now: datetime,
     ) -> Mandate:
-        """Refuses with the first missing precondition of Art. 4.6."""
-        verification = cls._check_identity(identity_verification, policy, now)
-        if (
-            not isinstance(information_notice_version, str)
-            or not information_notice_version.strip()
-        ):
-            raise _missing("information_notice.version", "the information notice given to the user")
-        cleaned_scopes = validate_scopes(scopes)
-        valid_until = require_aware(valid_until, "valid_until")
-        if valid_until <= now:
-            raise _missing("valid_until", "a validity end in the future")
-        if valid_until > add_months(now, policy.mandate_max_months):
-            raise MandatePreconditionMissing(
-                f"a mandate lasts at most {policy.mandate_max_months} months", field="valid_until"
+        """Refuses with every missing or malformed precondition of Art. 4.6 at once (the first
+        as the error, all of them in its ``errors``)."""
+        checked: dict[str, Any] = {}
+
+        def check_valid_until() -> None:
+            end = require_aware(valid_until, "valid_until")
+            if end <= now:
+                raise _missing("valid_until", "a validity end in the future")
+            if end > add_months(now, policy.mandate_max_months):
+                raise MandatePreconditionMissing(
+                    f"a mandate lasts at most {policy.mandate_max_months} months",
+                    field="valid_until",
+                )
+            checked["valid_until"] = end
+
+        refuse_all(
+            every_problem(
+                [
+                    lambda: checked.update(
+                        verification=cls._check_identity(identity_verification, policy, now)
+                    ),
+                    lambda: _check_notice(information_notice_version),
+                    lambda: checked.update(scopes=validate_scopes(scopes)),
+                    check_valid_until,
+                    lambda: _check_originals(originals, policy),
+                    lambda: _check_document(signed_document_sha256),
+                    lambda: _check_on_site(signed_on_site),
+                    lambda: validate_person(mandant, "mandant"),
+                ]
             )
-        if not isinstance(originals, int) or originals < policy.mandate_required_originals:
-            raise _missing("originals", "one original for each party")
-        if not isinstance(signed_document_sha256, str) or not _SHA256.match(signed_document_sha256):
-            raise _missing("signed_document_sha256", "the SHA-256 of the signed document")
-        if signed_on_site is not True:
-            raise _missing("signed_on_site", "signature on site by mandant and mandatary")
+        )
+        verification, cleaned_scopes = checked["verification"], checked["scopes"]
+        valid_until = checked["valid_until"]
         return cls._create(
             cls.Signed,
             id=uuid4(),

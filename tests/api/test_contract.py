@@ -298,6 +298,26 @@ def test_a_mandate_without_a_precondition_is_refused_naming_it(api: Api) -> None
         assert api.position() == before
 
 
+def test_every_problem_of_a_mandate_body_is_named_at_once(api: Api) -> None:
+    body = mandate_body(NOW) | {
+        "information_notice": None,
+        "originals": 1,
+        "signed_document_sha256": "not-a-hash",
+        "scopes": [{"partner": "atlantis", "kinds": ["act_on_behalf"]}],
+    }
+    before = api.position()
+    refused = problem(
+        api.call("POST", "/v1/mandates", "adviser", json=body), 422, "mandate_precondition_missing"
+    )
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [
+        ("information_notice.version", "mandate_precondition_missing"),
+        ("originals", "mandate_precondition_missing"),
+        ("signed_document_sha256", "invalid_input"),
+        ("scopes[0].partner", "invalid_input"),
+    ]
+    assert api.position() == before
+
+
 def test_revocation_is_immediate(api: Api) -> None:
     signed = api.sign_mandate()
     response = api.call(

@@ -64,7 +64,7 @@ def sign(**overrides: Any) -> Mandate:
         ({"scopes": [{"partner": "caf", "kinds": []}]}, "scopes[0].kinds"),
         ({"valid_until": NOW}, "valid_until"),
         ({"originals": 1}, "originals"),
-        ({"signed_document_sha256": "not-a-hash"}, "signed_document_sha256"),
+        ({"signed_document_sha256": ""}, "signed_document_sha256"),
         ({"signed_on_site": False}, "signed_on_site"),
     ],
 )
@@ -238,3 +238,26 @@ def test_the_identity_check_window_is_configurable() -> None:
     terms_ = terms(identity_verification={"document_type": "id_card", "verified_at": verified_at})
     policy = Policy(identity_verification_max_age=timedelta(days=7))
     assert Mandate.sign(**terms_, policy=policy, actor=ADVISER, now=NOW).status(NOW) == "active"
+
+
+def test_a_malformed_document_hash_is_invalid_input_not_a_missing_precondition() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        sign(signed_document_sha256="not-a-hash")
+    assert (refused.value.code, refused.value.field) == ("invalid_input", "signed_document_sha256")
+
+
+def test_every_problem_of_a_mandate_is_named_at_once() -> None:
+    with pytest.raises(MandatePreconditionMissing) as refused:
+        sign(
+            information_notice_version="",
+            originals=1,
+            signed_document_sha256="not-a-hash",
+            signed_on_site=False,
+        )
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("information_notice.version", "mandate_precondition_missing"),
+        ("originals", "mandate_precondition_missing"),
+        ("signed_document_sha256", "invalid_input"),
+        ("signed_on_site", "mandate_precondition_missing"),
+    ]
+    assert refused.value.field == "information_notice.version"
