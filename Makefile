@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	mkdir -p var
+	mkdir -p -m 700 var
 	$(BIN)/ledger migrate
 	$(BIN)/ledger serve --host $(HOST) --port $(PORT)
 

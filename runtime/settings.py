@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.policy import Policy, RiskLevel
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/ledger.db"
+SQLITE_COMPANIONS = ("", "-wal", "-shm", ".subject-secret")
+
+
+def private_sqlite_files(path: Path) -> None:
+    """The SQLite database holds the envelope keys: its folder is 0700, the database 0600 before
+    any connection opens it (SQLite gives its WAL and shared-memory files the database's mode),
+    and an older deployment's files are tightened to the same."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for suffix in SQLITE_COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists() and companion.stat().st_mode & 0o077:
+            companion.chmod(0o600)
 
 
 class Settings(BaseSettings):
@@ -59,7 +74,7 @@ class Settings(BaseSettings):
             raise ValueError("LEDGER_SUBJECT_SECRET is required with PostgreSQL")
         path = self.sqlite_path.with_name(self.sqlite_path.name + ".subject-secret")
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.touch(mode=0o600)
             path.write_text(secrets.token_hex(32))
         return path.read_text().strip().encode()
@@ -103,7 +118,7 @@ class Settings(BaseSettings):
         recorders (the benches' bare reference); ours create theirs in ``ledger migrate``."""
         env = {"CREATE_TABLE": "y" if create_schema else "n"}
         if self.backend == "sqlite":
-            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_files(self.sqlite_path)
             env |= {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path),

@@ -1,6 +1,8 @@
 """Destruction is real: once the key is gone, nothing in the store brings the data back."""
 
+import stat
 from datetime import timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -8,7 +10,16 @@ import pytest
 from application.ledger import Ledger
 from domain.errors import PersonalDataDestroyedError
 from runtime.settings import Settings
-from tests.builders import ADVISER, DPO, NOW, open_request, sign_mandate
+from runtime.wiring import migrate, open_ledger
+from tests.builders import (
+    ADMIN,
+    ADVISER,
+    DPO,
+    NOW,
+    WEEKDAYS_9_TO_14,
+    open_request,
+    sign_mandate,
+)
 from tests.store.backends import add_other_envelope_keys, store_contains
 
 LATER = NOW + timedelta(hours=3)
@@ -97,3 +108,28 @@ def test_a_command_racing_a_destruction_is_refused_and_records_nothing(
     with pytest.raises(PersonalDataDestroyedError):
         ledger.save(stale)
     assert ledger.requests.get(request.id).version == 2
+
+
+def test_the_sqlite_files_that_hold_the_keys_are_private(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'var' / 'ledger.db'}")
+    migrate(settings)
+    ledger = open_ledger(settings)
+    try:
+        ledger.structures.register_structure(
+            code="montauban",
+            name="M",
+            department="82",
+            timetable=WEEKDAYS_9_TO_14,
+            actor=ADMIN,
+            now=NOW,
+        )
+        open_request(ledger, "montauban")
+        folder = tmp_path / "var"
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        files = [p for p in folder.iterdir() if p.name.startswith("ledger.db")]
+        assert {p.name for p in files} >= {"ledger.db", "ledger.db-wal", "ledger.db-shm"}
+        assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == dict.fromkeys(
+            (p.name for p in files), 0o600
+        )
+    finally:
+        ledger.close()
