@@ -67,12 +67,15 @@ def create_app(
         position = services.runner.head()
         views = services.runner.status(position)
         failed = [v.view for v in views if v.status != "ok"]
+        ahead = {v.view: v.position for v in views if v.lag < 0}
         late = services.scheduler_late(services.clock())
+        status = "error" if ahead else "degraded" if failed or late else "ok"
         return {
-            "status": "degraded" if failed or late else "ok",
+            "status": status,
             "store": {"backend": services.backend, "position": position},
             "projections": {v.view: v.lag for v in views},
             "failed_projections": {v.view: v.failed_position for v in views if v.status != "ok"},
+            "ahead_of_the_log": ahead,
             "scheduler": {"last_tick_at": services.last_tick(), "late": late},
         }
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import uvicorn
@@ -15,7 +16,7 @@ from runtime import projection_cli, scheduler_cli
 from runtime.demo import load_demo
 from runtime.logs import configure_logging
 from runtime.settings import Settings
-from runtime.wiring import is_migrated, migrate, open_ledger, open_view_db, verify
+from runtime.wiring import anchor, is_migrated, migrate, open_ledger, open_view_db, verify
 from store.tokens import TokenError, TokenStore
 
 
@@ -35,18 +36,37 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(settings: Settings, _: argparse.Namespace) -> int:
-    result = verify(settings)
+    """Prints the chain's state and head; exit 1 when it is broken or does not hold against the
+    latest anchor (``LEDGER_ANCHOR_PATH``)."""
+    checked = verify(settings)
+    result, anchor_ = checked.verification, checked.anchor
     print(
         json.dumps(
             {
-                "ok": result.ok,
+                "ok": checked.ok,
                 "verified_through": result.verified_through,
                 "first_bad_position": result.first_bad_position,
                 "events_checked": result.events_checked,
+                "head": {
+                    "position": result.verified_through,
+                    "hash": result.head_hash.hex() if result.head_hash else None,
+                },
+                "anchor": None if anchor_ is None else asdict(anchor_),
+                "anchor_problem": checked.anchor_problem,
             }
         )
     )
-    return 0 if result.ok else 1
+    return 0 if checked.ok else 1
+
+
+def cmd_anchor(settings: Settings, _: argparse.Namespace) -> int:
+    """Writes the chain's head, signed, to ``LEDGER_ANCHOR_PATH`` (outside the database)."""
+    if settings.anchor_path is None:
+        print("no anchor file: set LEDGER_ANCHOR_PATH and LEDGER_ANCHOR_SECRET", file=sys.stderr)
+        return 2
+    written = anchor(settings, datetime.now(UTC))
+    print(json.dumps(None if written is None else asdict(written)))
+    return 0
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -133,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "verify", help="recompute the hash chain; exit 1 naming the first bad position"
     )
+    commands.add_parser("anchor", help="write the chain's head, signed, outside the database")
     demo = commands.add_parser("demo", help="load a synthetic department")
     demo.add_argument("--requests", type=int, default=500)
     demo.add_argument("--seed", type=int, default=82)
@@ -161,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "migrate": cmd_migrate,
     "verify": cmd_verify,
+    "anchor": cmd_anchor,
     "demo": cmd_demo,
     "serve": cmd_serve,
     "projections": cmd_projections,

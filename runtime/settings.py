@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     alert_sender: str = "registre-france-services@localhost"
     dpo_email: str | None = None
+    # Anchors of the hash chain, outside the database (docs/operations.md, Integrity).
+    anchor_path: Path | None = None
+    anchor_secret: SecretStr | None = None
     supervisor_emails: dict[str, list[str]] = Field(default_factory=dict)
 
     def subject_key(self) -> bytes:
@@ -90,6 +93,8 @@ class Settings(BaseSettings):
     def _signed_webhook(self) -> Settings:
         if self.alert_webhook_url and self.alert_webhook_secret is None:
             raise ValueError("LEDGER_ALERT_WEBHOOK_SECRET is required with a webhook URL")
+        if self.anchor_path and self.anchor_secret is None:
+            raise ValueError("LEDGER_ANCHOR_SECRET is required with LEDGER_ANCHOR_PATH")
         return self
 
     @property

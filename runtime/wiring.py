@@ -8,7 +8,10 @@ import socket
 import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
 from typing import cast
 
 import psycopg
@@ -23,6 +26,7 @@ from projections.db import ViewDb
 from projections.runner import ProjectionRunner
 from runtime.settings import Settings
 from scheduler import heartbeat
+from scheduler.anchors import AnchorJob
 from scheduler.cnil import CnilJob
 from scheduler.jobs import Context, Notice
 from scheduler.mandates import MandateJob
@@ -31,6 +35,7 @@ from scheduler.runner import LeaderLock, Planned, Scheduler
 from scheduler.sinks import Delivery, EmailSink, Fanout, WebhookSink, log_sink
 from scheduler.sla import SlaJob
 from scheduler.visits import VisitTokenJob
+from store.anchors import Anchor, AnchorTampered, holds, latest_anchor, write_anchor
 from store.chain import ChainedRecorder, Verification, verify_store
 from store.leader import FileLeaderLock, PostgresLeaderLock
 from store.open import open_store, redacting_mapper
@@ -92,13 +97,59 @@ def open_tokens(views: ViewDb) -> TokenStore:
     return TokenStore(views)
 
 
-def verify(settings: Settings) -> Verification:
-    """``ledger verify``: the hash chain recomputed from the stored events."""
+@dataclass(frozen=True)
+class Checked:
+    """``ledger verify``'s answer: the chain recomputed, and how it holds against its anchor."""
+
+    verification: Verification
+    anchor: Anchor | None
+    anchor_problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.verification.ok and self.anchor_problem is None
+
+
+def _anchors(settings: Settings) -> tuple[Path, bytes] | None:
+    if settings.anchor_path is None or settings.anchor_secret is None:
+        return None
+    return settings.anchor_path, settings.anchor_secret.get_secret_value().encode()
+
+
+def verify(settings: Settings) -> Checked:
+    """``ledger verify``: the hash chain recomputed from the stored events, and checked against
+    the latest anchor (a tampered anchor file is itself a failure)."""
+    configured = _anchors(settings)
+    try:
+        anchor = latest_anchor(*configured) if configured else None
+    except AnchorTampered as tampered:
+        return Checked(Verification(False, None, None, 0), None, str(tampered))
     parts = open_parts(settings, writer=False)
     try:
-        return verify_store(cast(ChainedRecorder, parts.recorder))
+        recorder = cast(ChainedRecorder, parts.recorder)
+        result = verify_store(recorder, anchor.position if anchor else None)
     finally:
         parts.close()
+    return Checked(result, anchor, holds(result, anchor))
+
+
+def _anchored_position(settings: Settings, now: datetime) -> int | None:
+    written = anchor(settings, now)
+    return None if written is None else written.position
+
+
+def anchor(settings: Settings, now: datetime) -> Anchor | None:
+    """Writes the chain's head as a signed anchor (``ledger anchor``, the scheduler hourly);
+    ``None`` when no anchor file is configured or the log is empty."""
+    configured = _anchors(settings)
+    if configured is None:
+        return None
+    parts = open_parts(settings, writer=False)
+    try:
+        head = cast(ChainedRecorder, parts.recorder).chain_head()
+    finally:
+        parts.close()
+    return None if head is None else write_anchor(*configured, head, now)
 
 
 def is_migrated(settings: Settings) -> bool:
@@ -209,5 +260,9 @@ def open_scheduler(
         Planned(RetentionJob(context), every),
         Planned(VisitTokenJob(context), max(every, timedelta(hours=6))),
     ]
+    if settings.anchor_path is not None:
+        planned.append(
+            Planned(AnchorJob(partial(_anchored_position, settings)), timedelta(hours=1))
+        )
     identity = f"{socket.gethostname()}:{os.getpid()}"
     return Scheduler(planned, leader_lock(settings), views, clock, identity)

@@ -55,14 +55,18 @@ class Verification:
     verified_through: int | None
     first_bad_position: int | None
     events_checked: int
+    head_hash: bytes | None = None  # the recomputed link at ``verified_through``
+    remembered_hash: bytes | None = None  # the recomputed link at the position asked for
 
 
 def verify(
     notifications: Callable[[int | None, int], Sequence[Notification]],
     chain_rows: Callable[[int | None, int], Sequence[tuple[int, bytes]]],
+    remember: int | None = None,
 ) -> Verification:
-    """Walks events and stored links in step; a missing, extra or different link is bad."""
-    previous, checked, last_good = GENESIS, 0, None
+    """Walks events and stored links in step; a missing, extra or different link is bad. The
+    recomputed link at ``remember`` (an anchored position) is kept to compare with its anchor."""
+    previous, checked, last_good, remembered = GENESIS, 0, None, None
     for event, stored in _pairs(notifications, chain_rows):
         stored_position = stored[0] if stored is not None else None
         if event is None or stored is None or stored_position != event.id:
@@ -72,7 +76,10 @@ def verify(
         if previous != bytes(stored[1]):
             return Verification(False, last_good, event.id, checked)
         last_good, checked = event.id, checked + 1
-    return Verification(True, last_good, None, checked)
+        if event.id == remember:
+            remembered = previous
+    head = previous if last_good is not None else None
+    return Verification(True, last_good, None, checked, head, remembered)
 
 
 T = TypeVar("T")
@@ -105,7 +112,9 @@ class ChainedRecorder(Protocol):
 
     def select_chain(self, after: int | None, limit: int) -> list[tuple[int, bytes]]: ...
 
+    def chain_head(self) -> tuple[int, bytes] | None: ...
 
-def verify_store(recorder: ChainedRecorder) -> Verification:
+
+def verify_store(recorder: ChainedRecorder, remember: int | None = None) -> Verification:
     """``ledger verify``: recomputes the chain from the stored events."""
-    return verify(recorder.select_after, recorder.select_chain)
+    return verify(recorder.select_after, recorder.select_chain, remember)

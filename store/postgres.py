@@ -204,6 +204,16 @@ class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
             )
             return [(row["position"], bytes(row["hash"])) for row in curs.fetchall()]
 
+    def chain_head(self) -> tuple[int, bytes] | None:
+        """The last stored link: the head an anchor records."""
+        with self.datastore.get_connection() as conn:
+            row = conn.execute(
+                self._q(
+                    "SELECT position, hash FROM {schema}.event_chain ORDER BY position DESC LIMIT 1"
+                )
+            ).fetchone()
+        return None if row is None else (int(row["position"]), bytes(row["hash"]))
+
     def select_after(self, after: int | None, limit: int) -> Sequence[Notification]:
         page = self.select_notifications(after or 0, limit, inclusive_of_start=False)
         return cast(Sequence[Notification], page)

@@ -132,6 +132,13 @@ class SQLiteLedgerRecorder(KeyVault, SQLiteApplicationRecorder):
             )
             return [(row[0], bytes(row[1])) for row in c.fetchall()]
 
+    def chain_head(self) -> tuple[int, bytes] | None:
+        """The last stored link: the head an anchor records."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, hash FROM event_chain ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
     def select_after(self, after: int | None, limit: int) -> Sequence[Notification]:
         return self.select_notifications(after or 0, limit, inclusive_of_start=False)
 

@@ -7,12 +7,15 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psycopg
+from eventsourcing.persistence import StoredEvent
 from psycopg.sql import SQL, Identifier
 
 from application.ledger import Ledger
 from runtime.settings import Settings
+from store.chain import GENESIS, link
 
 PG_EVENTS = "ledger_events"
 
@@ -140,3 +143,75 @@ def add_other_envelope_keys(settings: Settings, count: int) -> None:
             ).format(Identifier(schema)),
             (count,),
         )
+
+
+def _raw_log(settings: Settings) -> list[tuple[int, UUID, int, str, bytes]]:
+    """(position, aggregate, version, topic, stored bytes) of every event, in log order."""
+    if settings.backend == "sqlite":
+        with sqlite3.connect(settings.sqlite_path) as conn:
+            rows = conn.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state "
+                "FROM stored_events ORDER BY rowid"
+            ).fetchall()
+    else:
+        base, schema = _pg(settings)
+        table = SQL("{}.{}").format(Identifier(schema), Identifier(PG_EVENTS))
+        with psycopg.connect(base) as conn:
+            rows = conn.execute(
+                SQL(
+                    "SELECT notification_id, originator_id, originator_version, topic, state "
+                    "FROM {} ORDER BY notification_id"
+                ).format(table)
+            ).fetchall()
+    return [(int(p), UUID(str(o)), int(v), str(t), bytes(s)) for p, o, v, t, s in rows]
+
+
+def _superuser(settings: Settings, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """Runs statements as an owner who dropped the immutability triggers first."""
+    if settings.backend == "sqlite":
+        with sqlite3.connect(settings.sqlite_path) as conn:
+            for table in ("stored_events", "event_chain"):
+                for operation in ("update", "delete"):
+                    conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_{operation}")
+            for statement, params in statements:
+                conn.execute(statement.format(events="stored_events", chain="event_chain"), params)
+        return
+    base, schema = _pg(settings)
+    with psycopg.connect(base) as conn:
+        conn.execute("SET session_replication_role = replica")
+        for statement, params in statements:
+            text = statement.replace("?", "%s").format(
+                events=f'"{schema}".{PG_EVENTS}', chain=f'"{schema}".event_chain'
+            )
+            conn.execute(text, params)  # type: ignore[call-overload]
+
+
+def superuser_truncate(settings: Settings, keep_through: int) -> None:
+    """Cuts the log's end: every event and chain link after ``keep_through`` deleted."""
+    position = "rowid" if settings.backend == "sqlite" else "notification_id"
+    _superuser(
+        settings,
+        [
+            (f"DELETE FROM {{events}} WHERE {position} > ?", (keep_through,)),
+            ("DELETE FROM {chain} WHERE position > ?", (keep_through,)),
+        ],
+    )
+
+
+def superuser_rechain(settings: Settings, change: Callable[[bytes], bytes], at: int) -> None:
+    """Alters the event at ``at`` and rewrites every link from there on, as an attacker who knows
+    the chain's recipe would: ``verify`` alone then finds nothing."""
+    position = "rowid" if settings.backend == "sqlite" else "notification_id"
+    statements: list[tuple[str, tuple[Any, ...]]] = []
+    previous = GENESIS
+    for pos, originator, version, topic, state in _raw_log(settings):
+        if pos == at:
+            state = change(state)
+            statements.append(
+                (f"UPDATE {{events}} SET state = ? WHERE {position} = ?", (state, pos))
+            )
+        event = StoredEvent(originator, version, topic, state)
+        previous = link(previous, pos, event)
+        if pos >= at:
+            statements.append(("UPDATE {chain} SET hash = ? WHERE position = ?", (previous, pos)))
+    _superuser(settings, statements)

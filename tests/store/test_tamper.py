@@ -4,12 +4,16 @@ import json
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
 from application.ledger import Ledger
+from projections.runner import ProjectionRunner
 from runtime import cli
+from runtime.asgi import build_app
 from runtime.settings import Settings
 from runtime.wiring import open_ledger, open_runner
 from tests.builders import (
@@ -22,7 +26,12 @@ from tests.builders import (
     open_request,
     verify_ledger,
 )
-from tests.store.backends import app_execute, superuser_rewrite
+from tests.store.backends import (
+    app_execute,
+    superuser_rechain,
+    superuser_rewrite,
+    superuser_truncate,
+)
 
 
 def verify(
@@ -169,3 +178,85 @@ def test_concurrent_writers_keep_one_valid_chain(settings: Settings, structure: 
         ledger.close()
     assert result.ok
     assert result.events_checked == 1 + 4 * 15
+
+
+@pytest.fixture
+def anchors(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Anchors kept outside the database (a file of their own, a key the database never sees);
+    one is written now, as ``ledger anchor`` and the scheduler's hourly job do."""
+    path = tmp_path / "anchors" / "ledger.anchors"
+    monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LEDGER_ANCHOR_PATH", str(path))
+    monkeypatch.setenv("LEDGER_ANCHOR_SECRET", "anchor-test-secret")
+    return path
+
+
+def verify_alone(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, dict[str, object]]:
+    """``ledger verify`` without its anchors: what the chain alone can see."""
+    with monkeypatch.context() as alone:
+        alone.delenv("LEDGER_ANCHOR_PATH")
+        alone.delenv("LEDGER_ANCHOR_SECRET")
+        return verify(settings, alone, capsys)
+
+
+def test_a_log_cut_short_verifies_alone_but_not_against_its_anchor(
+    settings: Settings,
+    five_events: list[int],
+    anchors: Path,
+    runner: ProjectionRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runner.run_until_idle()
+    assert cli.main(["anchor"]) == 0
+    superuser_truncate(settings, keep_through=five_events[2])
+    code, alone = verify_alone(settings, monkeypatch, capsys)
+    assert (code, alone["ok"]) == (0, True)
+    code, report = verify(settings, monkeypatch, capsys)
+    assert (code, report["ok"]) == (1, False)
+    assert report["anchor_problem"] == (
+        f"the log ends at {five_events[2]}, before anchor {five_events[-1]}"
+    )
+    app = build_app(settings, embedded_projections=False, embedded_scheduler=False)
+    with TestClient(app) as client:
+        health = client.get("/v1/health").json()
+    assert health["status"] == "error"
+    assert set(health["ahead_of_the_log"].values()) == {five_events[-1]}
+
+
+def test_a_chain_rewritten_from_an_altered_event_verifies_alone_but_not_against_its_anchor(
+    settings: Settings,
+    five_events: list[int],
+    anchors: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["anchor"]) == 0
+    superuser_rechain(settings, flip_one_byte, at=five_events[1])
+    code, alone = verify_alone(settings, monkeypatch, capsys)
+    assert (code, alone["ok"]) == (0, True)
+    code, report = verify(settings, monkeypatch, capsys)
+    assert (code, report["ok"]) == (1, False)
+    assert report["anchor_problem"] == (
+        f"the chain at position {five_events[-1]} differs from its anchor"
+    )
+
+
+def test_verify_prints_the_head_and_a_forged_anchor_fails_it(
+    settings: Settings,
+    five_events: list[int],
+    anchors: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["anchor"]) == 0
+    written = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    code, report = verify(settings, monkeypatch, capsys)
+    assert (code, report["ok"], report["anchor_problem"]) == (0, True, None)
+    assert report["head"] == {"position": five_events[-1], "hash": written["hash"]}
+    line = json.loads(anchors.read_text().splitlines()[-1])
+    anchors.write_text(json.dumps(line | {"position": five_events[1]}) + "\n")
+    code, report = verify(settings, monkeypatch, capsys)
+    assert (code, report["anchor_problem"]) == (1, "the latest anchor's signature does not match")
