@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api import problems
 from api.deps import Services, ServicesDep
@@ -40,11 +41,12 @@ def create_app(
             app.state.services = services
             yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs served from the package: it works on an intranet
         title="France Services ledger",
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        static_url="/docs-assets",
     )
     problems.install(app)
     for module in (
@@ -57,7 +59,8 @@ def create_app(
         alerts,
         oversight,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=problems.RESPONSES)
+    app.openapi = lambda: problems.openapi_with_problems(app)  # type: ignore[method-assign]
 
     @app.get("/v1/health", tags=["health"])
     def health(services: ServicesDep) -> dict[str, Any]:

@@ -9,9 +9,11 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from api.schemas.common import Problem
 from domain.errors import InvalidInput, LedgerError, NotFound, RuleViolation
 
 PROBLEM = "application/problem+json"
@@ -48,6 +50,35 @@ def problem(
         body["field"] = field
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body | extra, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": description}
+    for status, description in (
+        (401, "no valid token (`unauthorized`), or an expired one (`token_expired`)"),
+        (403, "the token's role may not do this (`forbidden`)"),
+        (404, "no such resource, or another structure's (`not_found`)"),
+        (409, "a rule forbids it (the rule's `code`)"),
+        (412, "`If-Match` names an outdated version (`precondition_failed`)"),
+        (413, "the body is too large (`body_too_large`)"),
+        (422, "bad input: `field` names it, `errors` lists every problem"),
+    )
+}
+
+
+def openapi_with_problems(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with every refusal answered as ``application/problem+json``."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for operation in (op for path in schema["paths"].values() for op in path.values()):
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status.startswith("4") and "application/json" in content:
+                    content[PROBLEM] = content.pop("application/json")
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def status_of(error: LedgerError) -> int:

@@ -64,6 +64,19 @@ Instant = Annotated[
 ]
 
 
+class Problem(BaseModel):
+    """Every refusal (RFC 9457): ``code`` for machines, ``field`` for bad input, and when a body
+    has several problems, ``errors`` with each one."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    field: str | None = None
+    errors: list[dict[str, str | None]] | None = None
+
+
 class In(BaseModel):
     """Bodies refuse unknown fields: a typo is named, not silently ignored."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -790,3 +791,25 @@ def test_the_breach_register_documents_every_breach_in_json_and_csv(api: Api) ->
     ]
     assert rows[1]["risk_rationale"] == "encrypted laptop"
     assert api.call("GET", "/v1/breaches/register", "supervisor").status_code == 403
+
+
+def test_the_docs_page_works_without_internet(api: Api) -> None:
+    page = api.client.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources
+    assert [s for s in sources if s.startswith(("http:", "https:", "//"))] == []
+    for source in sources:
+        assert api.client.get(source).status_code == 200, source
+
+
+def test_the_openapi_document_lists_every_refusal_as_a_problem(api: Api) -> None:
+    document = api.client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    operation = document["paths"]["/v1/requests"]["post"]
+    for status in ("401", "403", "404", "409", "412", "413", "422"):
+        content = operation["responses"][status]["content"]
+        assert list(content) == ["application/problem+json"], status
+        assert content["application/problem+json"]["schema"] == {
+            "$ref": "#/components/schemas/Problem"
+        }
