@@ -19,10 +19,13 @@ HEX_IDS: dict[Any, Any] = {UUID: lambda value: value.hex}
 ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "actor", "originator_topic"}
 
 
-def public_data(event: Any) -> dict[str, Any]:
-    """The event's own fields, minus its personal ones (sealed in the store, never shown here)."""
+def public_data(event: Any, structure: Structure) -> dict[str, Any]:
+    """The event's own fields, minus its personal ones (sealed in the store, never shown here);
+    the structure named by its code, as everywhere a person reads it."""
     hidden = ENVELOPE_FIELDS | set(getattr(type(event), "personal_fields", ()))
     fields = {name: value for name, value in vars(event).items() if name not in hidden}
+    if fields.get("structure_id") == structure.id:
+        fields["structure_id"] = structure.code
     encoded: dict[str, Any] = jsonable_encoder(fields, custom_encoder=HEX_IDS)
     return encoded
 
@@ -53,18 +56,18 @@ def history_of(ledger: Ledger, request: Request, as_of: datetime) -> History:
     positions = ledger.positions.positions_of(request.id)
     stored: list[Any] = list(ledger.repository.event_store.get(request.id))
     events = [e for e in stored if e.timestamp <= as_of]
+    structure: Structure = ledger.repository.get(request.structure_id)
     listed = [
         HistoryEvent(
             position=positions[event.originator_version],
             type=type(event).__qualname__,
             at=event.timestamp,
             actor={"name": event.actor.name, "role": event.actor.role},
-            data=public_data(event),
+            data=public_data(event, structure),
         )
         for event in events
     ]
     if not events:
         return History(events=[], state=None)
     replayed: Request = ledger.repository.get(request.id, version=events[-1].originator_version)
-    structure: Structure = ledger.repository.get(request.structure_id)
     return History(events=listed, state=state_of(replayed, structure, as_of))

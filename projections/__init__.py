@@ -15,6 +15,7 @@ from projections.mandates import mandates as _mandates
 from projections.quarterly import quarterly as _quarterly
 from projections.retention import retention as _retention
 from projections.sla_view import sla as _sla
+from projections.structures import structures as _structures
 
 ALL: tuple[Projection, ...] = (
     _sla,
@@ -24,6 +25,7 @@ ALL: tuple[Projection, ...] = (
     _alerts,
     _quarterly,
     _retention,
+    _structures,
     _integrity,
 )
 

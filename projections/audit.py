@@ -12,6 +12,7 @@ from eventsourcing.persistence import Notification
 
 from projections.base import Item, Projection
 from projections.db import Tx, hex_id, in_clause, iso
+from projections.structures import code_of
 
 COLUMNS = (
     "position",
@@ -158,8 +159,9 @@ def entries(
         clauses.append("at >= :start")
     if end:
         clauses.append("at < :end")
+    shown = [code_of("a.structure_id") if c == "structure_id" else c for c in COLUMNS]
     statement = (
-        f"SELECT {', '.join(COLUMNS)} FROM {{audit_trail}} WHERE {' AND '.join(clauses)} "
+        f"SELECT {', '.join(shown)} FROM {{audit_trail}} a WHERE {' AND '.join(clauses)} "
         "ORDER BY position LIMIT :page"
     )
     while rows := tx.all(statement, params):

@@ -22,6 +22,7 @@ from domain.structure import Structure
 from domain.working_time import quarter_bounds, quarter_of, time_zone_of
 from projections.base import Item, Projection
 from projections.db import Tx, from_iso, hex_id, in_clause, iso
+from projections.structures import code_of
 
 COUNTERS = (
     "visits",
@@ -275,8 +276,8 @@ def csv_lines(
     order = ", ".join(("structure_id", *DIMENSIONS))
     offset = 0
     while rows := tx.all(
-        f"SELECT structure_id, quarter, {', '.join(DIMENSIONS)}, requests FROM "
-        f"{{quarterly_requests}} WHERE {where} ORDER BY {order} LIMIT :n OFFSET :o",
+        f"SELECT {code_of('q.structure_id')}, quarter, {', '.join(DIMENSIONS)}, requests FROM "
+        f"{{quarterly_requests}} q WHERE {where} ORDER BY {order} LIMIT :n OFFSET :o",
         {"q": quarter, "s": structure_id, "n": page, "o": offset},
     ):
         yield from (list(r) for r in rows)

@@ -14,6 +14,7 @@ from domain.personal_data import DestructionReason
 from domain.request import Request
 from projections.base import Projection
 from projections.db import Tx, hex_id, iso
+from projections.structures import code_of
 
 retention = Projection(
     name="retention",
@@ -25,7 +26,15 @@ retention = Projection(
     },
     indexes={"retention": ["owner_id", "destroyed_at, data_due_at"]},
 )
-COLUMNS = ("envelope_id", "owner_kind", "owner_id", "structure_id", "data_due_at", "reason")
+COLUMNS = (
+    "envelope_id",
+    "owner_kind",
+    "owner_id",
+    "structure_id",
+    "data_due_at",
+    "reason",
+    "structure_code",
+)
 REQUEST_EVENTS = (
     Request.AdviserAssigned,
     Request.Responded,
@@ -95,7 +104,7 @@ def _destroyed(tx: Tx, event: Any, _: Notification) -> None:
 def due(tx: Tx, before: datetime, limit: int = 1000) -> list[dict[str, Any]]:
     """Live envelopes whose data fall due by ``before``, earliest first."""
     rows = tx.all(
-        f"SELECT {', '.join(COLUMNS)} FROM {{retention}} "
+        f"SELECT {', '.join(COLUMNS[:-1])}, {code_of('r.structure_id')} FROM {{retention}} r "
         "WHERE destroyed_at IS NULL AND data_due_at <= :before "
         "ORDER BY data_due_at, envelope_id LIMIT :limit",
         {"before": iso(before), "limit": limit},

@@ -44,7 +44,7 @@ def due(
             "envelope_id": row["envelope_id"],
             "kind": row["owner_kind"],
             "id": row["owner_id"],
-            "structure_id": row["structure_id"],
+            "structure_id": row["structure_code"],
             "due_at": row["data_due_at"],
             "reason": row["reason"],
         }

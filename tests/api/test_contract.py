@@ -254,6 +254,7 @@ def test_history_lists_events_without_personal_data_and_the_state_as_of(api: Api
     events = full.json()["events"]
     assert [e["type"] for e in events] == ["Request.Opened", "Request.Responded"]
     assert events[0]["actor"] == {"name": "adviser-ana", "role": "adviser"}
+    assert events[0]["data"]["structure_id"] == HOME  # its code, not its internal id
     assert events[0]["position"] < events[1]["position"]
     assert "Jeanne" not in full.text
     assert "Martin" not in full.text
@@ -504,6 +505,7 @@ def test_the_quarterly_report_is_json_and_csv(api: Api) -> None:
     )
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert sum(int(r["requests"]) for r in rows) == 2
+    assert {r["structure_id"] for r in rows} == {HOME}
     bad = api.call("GET", "/v1/reports/quarterly", "supervisor", params={"quarter": "2026-5"})
     assert problem(bad, 422, "invalid_input")["field"] == "quarter"
 
@@ -698,6 +700,7 @@ def test_the_destruction_queue_shows_a_dpo_what_falls_due_and_why(api: Api) -> N
     assert due["kind"] == "request"
     assert due["id"] == created["id"]
     assert due["reason"] == "procedure_resolved"
+    assert due["structure_id"] == HOME
     assert datetime.fromisoformat(due["due_at"]) == NOW
     later = (NOW + timedelta(days=7 * 366)).isoformat()
     everything = api.call("GET", "/v1/envelopes/due", "dpo", params={"before": later}).json()

@@ -57,6 +57,7 @@ def test_every_view_reaches_the_head_even_through_events_it_ignores(
             "alerts",
             "quarterly",
             "retention",
+            "structures",
             "integrity",
         )
     }
