@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 
 from api import problems
 from api.deps import Services, ServicesDep
+from api.instants import InstantJSONResponse
 from api.middleware import AccessLog, BodyLimit, ContainErrors
 from api.routers import (
     alerts,
@@ -47,6 +48,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         static_url="/docs-assets",
+        default_response_class=InstantJSONResponse,
     )
     problems.install(app)
     for module in (

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from api.concurrency import command, tag
 from api.deps import Call, Dpo, IfMatch, parse_id
+from api.instants import canonical
 from api.schemas import (
     BreachIn,
     BreachOut,
@@ -150,7 +151,7 @@ def register_of_breaches(
         return entries
     lines = [list(REGISTER_COLUMNS), *(register_line(e) for e in entries)]
     return StreamingResponse(
-        csv_chunks(lines),
+        csv_chunks(canonical(line) for line in lines),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="breach-register.csv"'},
     )

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from api.deps import Dpo, Services, Supervisor
+from api.instants import canonical
 from api.problems import ApiError
 from api.schemas.common import Instant
 from api.scoping import scoped_structure
@@ -53,7 +54,7 @@ def _stream(
 def json_array(items: Iterable[dict[str, Any]]) -> Iterator[str]:
     yield "["
     for i, item in enumerate(items):
-        yield ("," if i else "") + json.dumps(item)
+        yield ("," if i else "") + json.dumps(canonical(item))
     yield "]"
 
 
@@ -126,7 +127,7 @@ def audit_events(
     if format == "csv":
         return _stream(
             call.services,
-            lambda tx: csv_chunks(audit.csv_lines(tx, **filters)),
+            lambda tx: csv_chunks(canonical(line) for line in audit.csv_lines(tx, **filters)),
             "text/csv",
             "audit.csv",
         )

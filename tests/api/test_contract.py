@@ -816,3 +816,45 @@ def test_the_openapi_document_lists_every_refusal_as_a_problem(api: Api) -> None
         assert content["application/problem+json"]["schema"] == {
             "$ref": "#/components/schemas/Problem"
         }
+
+
+CANONICAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$")
+LOOKS_LIKE_AN_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def instants_in(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value] if LOOKS_LIKE_AN_INSTANT.match(value) else []
+    if isinstance(value, dict):
+        return [i for item in value.values() for i in instants_in(item)]
+    if isinstance(value, list):
+        return [i for item in value for i in instants_in(item)]
+    return []
+
+
+def test_every_instant_in_every_answer_is_utc_with_z(api: Api) -> None:
+    created = api.open_request(received_at="2026-11-23T10:00:00+01:00")
+    api.clock.advance(hours=1)
+    api.respond(created["id"])
+    mandate = api.sign_mandate()
+    breach = api.declare_breach()
+    api.catch_up()
+    answers = [
+        api.call("GET", f"/v1/requests/{created['id']}", "adviser").json(),
+        api.call("GET", "/v1/requests", "adviser").json(),
+        api.call("GET", f"/v1/requests/{created['id']}/history", "supervisor").json(),
+        api.call("GET", f"/v1/mandates/{mandate['id']}", "adviser").json(),
+        api.call("GET", f"/v1/breaches/{breach['id']}", "dpo").json(),
+        api.call("GET", "/v1/breaches", "dpo").json(),
+        api.call("GET", "/v1/audit/events", "dpo").json(),
+        api.call(
+            "GET", "/v1/envelopes/due", "dpo", params={"before": "2030-01-01T00:00:00Z"}
+        ).json(),
+    ]
+    found = instants_in(answers)
+    assert len(found) > 20
+    assert [i for i in found if not CANONICAL.match(i)] == []
+    as_csv = api.call("GET", "/v1/audit/events", "dpo", params={"format": "csv"}).text
+    ats = [row["at"] for row in csv.DictReader(io.StringIO(as_csv))]
+    assert ats
+    assert [a for a in ats if not CANONICAL.match(a)] == []
