@@ -23,7 +23,9 @@ class BreachCommands:
     def declare_breach(self, *, actor: Actor, now: datetime, **facts: Any) -> Breach:
         """Every breach enters the register, notifiable or not (GDPR 33(5))."""
         breach = Breach.declare(policy=self.unit.policy, actor=actor, now=now, **facts)
-        self.unit.save(breach)
+        if breach.envelope_id is None:  # never: a new breach has its envelope
+            raise ValueError("a breach is declared with its envelope")
+        self.unit.save_opening(breach, breach.envelope_id, None)  # no subject: texts, not a person
         return breach
 
     def assess_breach_risk(

@@ -9,6 +9,7 @@ from application.ports import SaveExtras
 from application.unit import Unit
 from domain.access import DataAccess, Purpose
 from domain.actor import Actor
+from domain.breach import Breach
 from domain.errors import NotFound
 from domain.mandate import Mandate
 from domain.personal_data import DestructionReason
@@ -20,11 +21,12 @@ class PersonalDataCommands:
     def __init__(self, unit: Unit) -> None:
         self.unit = unit
 
-    def owner_of(self, envelope_id: UUID) -> Request | Mandate | None:
-        """The case or mandate whose personal data the envelope holds (destroyed or not)."""
+    def owner_of(self, envelope_id: UUID) -> Request | Mandate | Breach | None:
+        """The case, mandate or breach whose personal data the envelope holds (destroyed or
+        not)."""
         owner_id = self.unit.keys.owner_of(envelope_id)
         owner: object = self.unit.repository.get(owner_id) if owner_id else None
-        return owner if isinstance(owner, Request | Mandate) else None
+        return owner if isinstance(owner, Request | Mandate | Breach) else None
 
     def destroy_envelope(
         self,
@@ -35,7 +37,7 @@ class PersonalDataCommands:
         now: datetime,
         at: datetime | None = None,
         scrub: bool = True,
-    ) -> Request | Mandate:
+    ) -> Request | Mandate | Breach:
         """Deletes the envelope's key and records it in one transaction, then scrubs the store
         (a caller destroying many at once passes ``scrub=False`` and calls ``scrub`` after).
 

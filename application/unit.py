@@ -72,7 +72,7 @@ class Unit:
         self,
         aggregate: LedgerAggregate,
         envelope_id: UUID,
-        subject: str,
+        subject: str | None,
         extras: SaveExtras = NO_EXTRAS,
     ) -> None:
         """Saves the first events of an envelope together with its new key."""

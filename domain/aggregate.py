@@ -28,4 +28,4 @@ class SealedEvent:
     """
 
     personal_fields: ClassVar[tuple[str, ...]] = ()
-    envelope_id: UUID
+    envelope_id: UUID | None  # None: written before its envelope existed (upcast events)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, cast
-from uuid import uuid4
+from typing import Any, ClassVar, cast
+from uuid import UUID, uuid4
 
 from domain.actor import Actor
-from domain.aggregate import LedgerAggregate
-from domain.errors import BreachStateError, InvalidInput, LateReasonRequired
+from domain.aggregate import LedgerAggregate, SealedEvent
+from domain.errors import (
+    BreachStateError,
+    DestructionReasonMismatch,
+    InvalidInput,
+    LateReasonRequired,
+)
+from domain.personal_data import DestructionReason, destruction_instant
 from domain.policy import Policy, RiskLevel
+from domain.retention import add_months
 from domain.validation import require_aware, require_not_after, require_text
 
 DUE_SOON = timedelta(hours=24)
@@ -72,9 +79,17 @@ GDPR_33_3_FACTS = (
 
 class Breach(LedgerAggregate):
     def __init__(
-        self, aware_at: datetime, cnil_deadline: datetime, notification_threshold: str
+        self,
+        aware_at: datetime,
+        cnil_deadline: datetime,
+        notification_threshold: str,
+        envelope_id: UUID | None,
+        data_due_at: datetime | None,
     ) -> None:
         self.aware_at = aware_at
+        self.envelope_id = envelope_id  # the free texts' envelope (None: declared before v2)
+        self.data_due_at = data_due_at
+        self.destroyed_at: datetime | None = None
         self.cnil_deadline = cnil_deadline
         self.notification_threshold = notification_threshold
         self.risk_level: str | None = None
@@ -89,7 +104,17 @@ class Breach(LedgerAggregate):
     def _happened(self, step: str, at: datetime, **details: Any) -> None:
         self.timeline.append({"step": step, "at": at, **details})
 
-    class Declared(LedgerAggregate.Created):
+    class Declared(LedgerAggregate.Created, SealedEvent):
+        """Free texts (which may name a victim) are sealed in the breach's envelope, kept for
+        the register's retention (``Policy.breach_retention_years``), then destroyed."""
+
+        personal_fields: ClassVar[tuple[str, ...]] = (
+            "description",
+            "likely_consequences",
+            "measures",
+        )
+        envelope_id: UUID | None
+        data_due_at: datetime | None
         aware_at: datetime
         detected_at: datetime
         nature: list[str]
@@ -104,27 +129,53 @@ class Breach(LedgerAggregate):
         cnil_deadline: datetime
         notification_threshold: str
 
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 held its free texts in clear, outside any envelope."""
+            state["envelope_id"] = None
+            state["data_due_at"] = None
+
         def apply(self, aggregate: Any) -> None:
             """The GDPR 33(3) facts, kept to read the register back (GDPR 33(5))."""
             breach = cast(Breach, aggregate)
             breach.facts = {name: getattr(self, name) for name in GDPR_33_3_FACTS}
             breach._happened("declared", self.aware_at, detected_at=self.detected_at)
 
-    class RiskAssessed(LedgerAggregate.Event):
+    class RiskAssessed(LedgerAggregate.Event, SealedEvent):
+        personal_fields: ClassVar[tuple[str, ...]] = ("rationale",)
+        envelope_id: UUID | None
         level: str
-        rationale: str
+        rationale: str | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 held its free text in clear, outside any envelope."""
+            state["envelope_id"] = None
 
         def apply(self, aggregate: Any) -> None:
             breach = cast(Breach, aggregate)
             breach.risk_level, breach.risk_rationale = self.level, self.rationale
             breach._happened("risk_assessed", self.timestamp, level=self.level)
 
-    class CnilNotified(LedgerAggregate.Event):
+    class CnilNotified(LedgerAggregate.Event, SealedEvent):
+        personal_fields: ClassVar[tuple[str, ...]] = ("late_reason",)
+        envelope_id: UUID | None
         phase: str
         at: datetime
         reference: str
         late: bool
         late_reason: str | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 held its free text in clear, outside any envelope."""
+            state["envelope_id"] = None
 
         def apply(self, aggregate: Any) -> None:
             breach = cast(Breach, aggregate)
@@ -146,9 +197,18 @@ class Breach(LedgerAggregate):
             breach.subjects_informed_at = self.at
             breach._happened("subjects_informed", self.at, channel=self.channel)
 
-    class SubjectsExempted(LedgerAggregate.Event):
+    class SubjectsExempted(LedgerAggregate.Event, SealedEvent):
+        personal_fields: ClassVar[tuple[str, ...]] = ("rationale",)
+        envelope_id: UUID | None
         ground: str
-        rationale: str
+        rationale: str | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 held its free text in clear, outside any envelope."""
+            state["envelope_id"] = None
 
         def apply(self, aggregate: Any) -> None:
             breach = cast(Breach, aggregate)
@@ -164,6 +224,23 @@ class Breach(LedgerAggregate):
             breach = cast(Breach, aggregate)
             breach.closed_at = self.at
             breach._happened("closed", self.at)
+
+    class PersonalDataDestroyed(LedgerAggregate.Event):
+        """The register entry's free texts destroyed (its key deleted); its facts stay."""
+
+        envelope_id: UUID
+        reason: str
+        at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            breach = cast(Breach, aggregate)
+            breach.destroyed_at = self.at
+            for text in ("description", "likely_consequences", "measures"):
+                breach.facts[text] = None
+            breach.risk_rationale = None
+            for notification in breach.notifications:
+                notification["late_reason"] = None
+            breach._happened("texts_destroyed", self.at, reason=self.reason)
 
     @classmethod
     def declare(
@@ -198,6 +275,8 @@ class Breach(LedgerAggregate):
             id=uuid4(),
             timestamp=now,
             actor=actor,
+            envelope_id=uuid4(),
+            data_due_at=add_months(aware_at, 12 * policy.breach_retention_years),
             aware_at=aware_at,
             detected_at=detected,
             nature=sorted(set(natures)),
@@ -223,6 +302,7 @@ class Breach(LedgerAggregate):
             self.RiskAssessed,
             timestamp=now,
             actor=actor,
+            envelope_id=self.envelope_id,
             level=level.value,
             rationale=require_text(rationale, "rationale"),
         )
@@ -266,6 +346,7 @@ class Breach(LedgerAggregate):
             self.CnilNotified,
             timestamp=now,
             actor=actor,
+            envelope_id=self.envelope_id,
             phase=phase.value,
             at=at,
             reference=require_text(reference, "reference", 200),
@@ -292,6 +373,7 @@ class Breach(LedgerAggregate):
             self.SubjectsExempted,
             timestamp=now,
             actor=actor,
+            envelope_id=self.envelope_id,
             ground=ground.value,
             rationale=require_text(rationale, "rationale"),
         )
@@ -321,6 +403,38 @@ class Breach(LedgerAggregate):
                 code="subjects_not_informed",
             )
         self.trigger_event(self.Closed, timestamp=now, actor=actor, at=at)
+
+    def destroy_personal_data(
+        self,
+        reason: DestructionReason,
+        *,
+        actor: Actor,
+        now: datetime,
+        at: datetime | None = None,
+    ) -> bool:
+        """Destroys the entry's free texts; ``False`` when already destroyed. ``retention_expired``
+        fits once the register's retention ended; a person named in them may ask at any time."""
+        if self.destroyed_at is not None or self.envelope_id is None:
+            return False
+        due = self.data_due_at is not None and now >= self.data_due_at
+        fits = reason == DestructionReason.DATA_SUBJECT_REQUEST or (
+            reason == DestructionReason.RETENTION_EXPIRED and due
+        )
+        if not fits:
+            raise DestructionReasonMismatch(
+                f"{reason} does not fit a breach whose register entry is kept until "
+                f"{self.data_due_at}",
+                field="reason",
+            )
+        self.trigger_event(
+            self.PersonalDataDestroyed,
+            timestamp=now,
+            actor=actor,
+            envelope_id=self.envelope_id,
+            reason=reason.value,
+            at=destruction_instant(at, self.modified_on, now),
+        )
+        return True
 
     def state(self, now: datetime) -> BreachState:
         initial = self.initial_notification

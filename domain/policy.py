@@ -30,3 +30,4 @@ class Policy:
     request_resolved_grace: timedelta = timedelta(0)
     request_inactive_months: int = 24
     mandate_retention_years: int = 6
+    breach_retention_years: int = 5

@@ -9,6 +9,7 @@ from typing import Any
 
 from eventsourcing.persistence import Notification
 
+from domain.breach import Breach
 from domain.mandate import Mandate
 from domain.personal_data import DestructionReason
 from domain.request import Request
@@ -21,7 +22,7 @@ retention = Projection(
     version=1,
     tables={
         "retention": "envelope_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, "
-        "owner_kind TEXT NOT NULL, structure_id TEXT NOT NULL, data_due_at TEXT NOT NULL, "
+        "owner_kind TEXT NOT NULL, structure_id TEXT, data_due_at TEXT NOT NULL, "
         "reason TEXT NOT NULL, destroyed_at TEXT",
     },
     indexes={"retention": ["owner_id", "destroyed_at, data_due_at"]},
@@ -46,6 +47,7 @@ REQUEST_EVENTS = (
 
 
 def _insert(tx: Tx, event: Any, kind: str, reason: DestructionReason) -> None:
+    """``event`` opens an envelope (a breach has no structure)."""
     tx.run(
         "INSERT INTO {retention} (envelope_id, owner_id, owner_kind, structure_id, data_due_at, "
         "reason) VALUES (:e, :o, :k, :s, :due, :reason)",
@@ -53,7 +55,7 @@ def _insert(tx: Tx, event: Any, kind: str, reason: DestructionReason) -> None:
             "e": hex_id(event.envelope_id),
             "o": hex_id(event.originator_id),
             "k": kind,
-            "s": hex_id(event.structure_id),
+            "s": hex_id(getattr(event, "structure_id", None)),
             "due": iso(event.data_due_at),
             "reason": reason.value,
         },
@@ -93,7 +95,16 @@ def _revoked(tx: Tx, event: Any, _: Notification) -> None:
     _due(tx, event, DestructionReason.RETENTION_EXPIRED)
 
 
-@retention.on(Request.PersonalDataDestroyed, Mandate.PersonalDataDestroyed)
+@retention.on(Breach.Declared)
+def _declared(tx: Tx, event: Any, _: Notification) -> None:
+    """A breach's free texts are kept for the register's retention (none before v2)."""
+    if event.envelope_id is not None:
+        _insert(tx, event, "breach", DestructionReason.RETENTION_EXPIRED)
+
+
+@retention.on(
+    Request.PersonalDataDestroyed, Mandate.PersonalDataDestroyed, Breach.PersonalDataDestroyed
+)
 def _destroyed(tx: Tx, event: Any, _: Notification) -> None:
     tx.run(
         "UPDATE {retention} SET destroyed_at = :at WHERE owner_id = :o",

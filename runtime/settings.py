@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     request_resolved_grace_days: int = Field(default=0, ge=0)
     request_inactive_months: int = Field(default=24, ge=1)
     mandate_retention_years: int = Field(default=6, ge=1)
+    breach_retention_years: int = Field(default=5, ge=1)
     identity_verification_max_hours: float = Field(default=24.0, gt=0)
     log_level: str = "INFO"
     subject_secret: SecretStr | None = None
@@ -114,6 +115,7 @@ class Settings(BaseSettings):
             request_resolved_grace=timedelta(days=self.request_resolved_grace_days),
             request_inactive_months=self.request_inactive_months,
             mandate_retention_years=self.mandate_retention_years,
+            breach_retention_years=self.breach_retention_years,
             identity_verification_max_age=timedelta(hours=self.identity_verification_max_hours),
         )
 

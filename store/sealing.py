@@ -60,7 +60,9 @@ class SealingMapper(Mapper[UUID]):
         fields: tuple[str, ...] = getattr(type(domain_event), "personal_fields", ())
         if not fields:
             return super().to_stored_event(domain_event)
-        envelope_id: UUID = domain_event.envelope_id
+        envelope_id: UUID | None = domain_event.envelope_id
+        if envelope_id is None:  # an entry written before it had an envelope keeps its form
+            return super().to_stored_event(domain_event)
         key = self.keys.get_key(envelope_id) if self.keys is not None else None
         if key is None:
             raise PersonalDataDestroyedError("the personal data of this case were destroyed")
@@ -76,7 +78,7 @@ class SealingMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         event: Any = super().to_domain_event(stored_event)
         fields: tuple[str, ...] = getattr(type(event), "personal_fields", ())
-        if not fields:
+        if not fields or event.envelope_id is None:
             return event
         key = self.keys.get_key(event.envelope_id) if self.keys is not None else None
         for field in fields:

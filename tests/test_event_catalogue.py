@@ -52,8 +52,9 @@ def test_every_stored_version_still_decodes_with_its_personal_fields_redacted(
     qualname = type(event).__qualname__
     assert qualname == str(stored["topic"]).split(":")[1]
     assert event.actor.name  # type: ignore[attr-defined]
-    for field in getattr(type(event), "personal_fields", ()):
-        assert getattr(event, field) is None
+    if getattr(event, "envelope_id", None) is not None:  # v1 breach texts were never sealed
+        for field in getattr(type(event), "personal_fields", ()):
+            assert getattr(event, field) is None  # redacted: decoded without any key
     if qualname == "Request.Opened":  # v1 is upcast: it did not know about first visits
         assert event.new_visitor is (None if stored_version(stored) == 1 else True)  # type: ignore[attr-defined]
     if qualname.endswith("PersonalDataDestroyed") and stored_version(stored) == 1:

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from api.deps import Dpo
 from api.schemas import Person
 from domain.access import Purpose
+from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
 from domain.request import Request
 from domain.structure import Structure
@@ -29,7 +30,7 @@ def search(body: Person, call: Dpo) -> list[dict[str, Any]]:
     found = []
     for envelope_id in ledger.keys.envelopes_of(subject):
         owner = ledger.personal_data.owner_of(envelope_id)
-        if owner is None:
+        if not isinstance(owner, Request | Mandate):  # breach envelopes name no one
             continue
         structure: Structure = ledger.repository.get(owner.structure_id)
         ledger.personal_data.record_access(

@@ -51,13 +51,13 @@ class BreachOut(BaseModel):
     aware_at: AwareDatetime
     detected_at: AwareDatetime
     nature: list[str]
-    description: str
+    description: str | None  # None once the entry's texts were destroyed
     data_categories: list[str]
     subject_categories: list[str]
     approx_subjects: int
     approx_records: int
-    likely_consequences: str
-    measures: str
+    likely_consequences: str | None
+    measures: str | None
     contact: str
     cnil_deadline: AwareDatetime
     risk_level: str | None = None

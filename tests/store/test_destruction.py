@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 
 from application.ledger import Ledger
-from domain.errors import PersonalDataDestroyedError
+from domain.errors import DestructionReasonMismatch, PersonalDataDestroyedError
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger
 from tests.builders import (
@@ -17,6 +17,7 @@ from tests.builders import (
     DPO,
     NOW,
     WEEKDAYS_9_TO_14,
+    declare_breach,
     open_request,
     sign_mandate,
 )
@@ -133,3 +134,30 @@ def test_the_sqlite_files_that_hold_the_keys_are_private(tmp_path: Path) -> None
         )
     finally:
         ledger.close()
+
+
+def test_a_breachs_free_texts_are_sealed_and_destroyed_when_the_register_keeps_them_no_more(
+    ledger: Ledger, settings: Settings
+) -> None:
+    marker = f"Victime{uuid4().hex[:10]}"
+    breach = declare_breach(ledger, description=f"le dossier de {marker} a fuité")
+    key = ledger.recorder.get_key(breach.envelope_id)  # type: ignore[attr-defined]
+    assert ledger.breaches.get(breach.id).facts["description"].endswith("a fuité")
+    assert store_contains(settings, marker.encode()) == []  # sealed: never in clear
+    assert store_contains(settings, key) != []
+    kept_until = breach.data_due_at
+    assert kept_until is not None
+    with pytest.raises(DestructionReasonMismatch):
+        ledger.personal_data.destroy_envelope(
+            breach.envelope_id,
+            reason="retention_expired",
+            actor=DPO,
+            now=kept_until - timedelta(days=1),
+        )
+    ledger.personal_data.destroy_envelope(
+        breach.envelope_id, reason="retention_expired", actor=DPO, now=kept_until
+    )
+    assert store_contains(settings, key) == []
+    kept = ledger.breaches.get(breach.id)
+    assert (kept.facts["description"], kept.facts["approx_subjects"]) == (None, 10)
+    assert kept.destroyed_at == kept_until
