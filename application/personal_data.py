@@ -53,9 +53,10 @@ class PersonalDataCommands:
                 self.scrub()
         return owner
 
-    def scrub(self) -> None:
-        """Rewrites what the store keeps of deleted keys (SQLite WAL, PostgreSQL dead tuples)."""
-        self.unit.keys.scrub()
+    def scrub(self) -> bool:
+        """Rewrites what the store keeps of deleted keys (SQLite WAL, PostgreSQL dead tuples);
+        ``False`` while an older reader defers part of it to a later scrub."""
+        return self.unit.keys.scrub()
 
     def record_access(
         self, owner: Request | Mandate, *, endpoint: str, purpose: str, actor: Actor, now: datetime

@@ -55,7 +55,9 @@ class EnvelopeKeys(Protocol):
 
     def owner_of(self, envelope_id: UUID) -> UUID | None: ...
 
-    def scrub(self) -> None: ...
+    def scrub(self) -> bool:
+        """Rewrites away what the store keeps of deleted keys; ``True`` once nothing is
+        pending (an older reader may defer it to a later scrub)."""
 
     def purge_visit_tokens(self, before_quarter: str) -> int:
         """Deletes the visit tokens of quarters before ``before_quarter`` (``2026-Q3``)."""

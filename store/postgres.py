@@ -23,6 +23,12 @@ from store.chain import GENESIS, links
 from store.vault import IMMUTABLE_TABLES, KeyVault
 
 KEY_PARTITIONS = 64  # VACUUM FULL after a destruction rewrites 1/64 of the keys
+# Another session whose snapshot is as old as a deletion could still see the deleted key.
+OLDER_SNAPSHOT = SQL(
+    "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
+    "AND age(backend_xmin) >= age(xid(%(x)s::xid8))"
+)
 
 
 def _pg_ledger_ddl(schema: str, events_table: str) -> list[Composed]:
@@ -55,6 +61,11 @@ def _pg_ledger_ddl(schema: str, events_table: str) -> list[Composed]:
         SQL(
             "CREATE TABLE IF NOT EXISTS {schema}.event_chain (position bigint PRIMARY KEY, "
             "hash bytea NOT NULL)"
+        ).format(**ident),
+        # Partitions that lost a key and still hold its dead tuple (see ``scrub``).
+        SQL(
+            "CREATE TABLE IF NOT EXISTS {schema}.scrub_pending (partition text PRIMARY KEY, "
+            "deleting_xid xid8 NOT NULL)"
         ).format(**ident),
         SQL(
             "CREATE OR REPLACE FUNCTION {schema}.ledger_refuse_change() RETURNS trigger "
@@ -106,7 +117,6 @@ class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
             ),
         }
         self._lock = threading.Lock()
-        self._dirty_partitions: set[str] = set()
 
     def _q(self, text: str) -> Composed:
         return SQL(text).format(schema=self._schema)
@@ -141,13 +151,14 @@ class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
             )
             curs.execute(
                 self._q(
-                    "DELETE FROM {schema}.envelope_keys WHERE envelope_id = %s "
-                    "RETURNING tableoid::regclass::text AS part"
+                    "WITH gone AS (DELETE FROM {schema}.envelope_keys WHERE envelope_id = %s "
+                    "RETURNING tableoid::regclass::text AS part) "
+                    "INSERT INTO {schema}.scrub_pending SELECT part, pg_current_xact_id() "
+                    "FROM gone ON CONFLICT (partition) DO UPDATE "
+                    "SET deleting_xid = EXCLUDED.deleting_xid"
                 ),
                 (envelope_id,),
             )
-            with self._lock:
-                self._dirty_partitions.update(row["part"] for row in curs.fetchall())
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -184,14 +195,33 @@ class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
             conn.execute(self._q("VACUUM FULL {schema}.visit_tokens"))
         return int(count)
 
-    def scrub(self) -> None:
+    def scrub(self) -> bool:
         """Rewrites each partition that lost a key: plain VACUUM would leave the bytes of a dead
-        tuple in the page's free space; VACUUM FULL writes a new file without them."""
-        with self._lock:
-            partitions, self._dirty_partitions = self._dirty_partitions, set()
-        with self.datastore.get_connection() as conn:
-            for partition in sorted(partitions):
-                conn.execute(SQL("VACUUM FULL {}").format(SQL(partition)))
+        tuple in the page's free space; VACUUM FULL writes a new file without them.
+
+        VACUUM FULL keeps a dead tuple that an older snapshot may still see: a partition is
+        rewritten only once no other session of the database holds a snapshot from before its
+        deletion, else it stays pending (``scrub_pending``) for the next scrub (the scheduler
+        calls one every tick). ``True`` once nothing is pending."""
+        with self._lock, self.datastore.get_connection() as conn:
+            pending = conn.execute(
+                self._q("SELECT partition, deleting_xid FROM {schema}.scrub_pending")
+            ).fetchall()
+            left = 0
+            for row in pending:
+                older = conn.execute(OLDER_SNAPSHOT, {"x": row["deleting_xid"]}).fetchone()
+                if older and older["n"]:
+                    left += 1
+                    continue
+                conn.execute(SQL("VACUUM FULL {}").format(SQL(row["partition"])))
+                conn.execute(
+                    self._q(
+                        "DELETE FROM {schema}.scrub_pending WHERE partition = %(p)s "
+                        "AND deleting_xid = %(x)s"
+                    ),
+                    {"p": row["partition"], "x": row["deleting_xid"]},
+                )
+            return left == 0
 
     def select_chain(self, after: int | None, limit: int) -> list[tuple[int, bytes]]:
         with self.datastore.transaction(commit=False) as curs:

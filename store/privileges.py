@@ -26,6 +26,7 @@ def grant_statements(schema: str, role: str, view_tables: Sequence[str]) -> list
         SQL("GRANT USAGE, SELECT ON SEQUENCE {schema}.{sequence} TO {role}"),
         SQL("GRANT SELECT, INSERT ON {schema}.event_chain, {schema}.destroyed_envelopes TO {role}"),
         SQL("GRANT SELECT, INSERT, DELETE ON {schema}.envelope_keys TO {role}"),
+        SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.scrub_pending TO {role}"),
     ]
     extra = {
         "events": Identifier(EVENTS_TABLE),

@@ -29,6 +29,8 @@ def _sqlite_ledger_ddl(events_table: str) -> list[str]:
         "CREATE TABLE IF NOT EXISTS destroyed_envelopes (envelope_id TEXT PRIMARY KEY, "
         "owner_id TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS event_chain (position INTEGER PRIMARY KEY, hash BLOB NOT NULL)",
+        # A destruction whose WAL frames are not yet truncated away (see ``scrub``).
+        "CREATE TABLE IF NOT EXISTS scrub_pending (what TEXT PRIMARY KEY)",
     ]
     for table in (events_table, *IMMUTABLE_TABLES):
         for operation in ("UPDATE", "DELETE"):
@@ -99,6 +101,7 @@ class SQLiteLedgerRecorder(KeyVault, SQLiteApplicationRecorder):
                 (envelope_id.hex,),
             )
             c.execute("DELETE FROM envelope_keys WHERE envelope_id = ?", (envelope_id.hex,))
+        c.execute("INSERT OR IGNORE INTO scrub_pending VALUES ('wal')")
 
     def _values(self, query: str, key: Any) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:
@@ -118,10 +121,23 @@ class SQLiteLedgerRecorder(KeyVault, SQLiteApplicationRecorder):
         self.scrub()
         return count
 
-    def scrub(self) -> None:
-        """Copies the WAL into the database and truncates it: no old page keeps a deleted key."""
+    def scrub(self) -> bool:
+        """Copies the WAL into the database and truncates it: no old page keeps a deleted key.
+
+        A reader still holding an older snapshot keeps the checkpoint from completing: the
+        destruction then stays pending (``scrub_pending``), and the next scrub (the scheduler
+        calls one every tick) tries again. ``True`` once nothing is pending."""
         with self.datastore.get_connection(commit=True) as conn:
-            conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor = conn.cursor()
+            cursor.execute("SELECT COUNT(*) FROM scrub_pending")
+            pending = cursor.fetchone()[0]
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, frames, _ = cursor.fetchone()
+            done = busy == 0 and frames == 0
+            if pending and done:
+                cursor.execute("DELETE FROM scrub_pending")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the delete's own frames
+            return done or not pending
 
     def select_chain(self, after: int | None, limit: int) -> list[tuple[int, bytes]]:
         with self.datastore.transaction(commit=False) as c:

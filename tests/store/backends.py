@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -215,3 +216,24 @@ def superuser_rechain(settings: Settings, change: Callable[[bytes], bytes], at: 
         if pos >= at:
             statements.append(("UPDATE {chain} SET hash = ? WHERE position = ?", (previous, pos)))
     _superuser(settings, statements)
+
+
+@contextmanager
+def old_reader(settings: Settings) -> Iterator[None]:
+    """Another session holding a read snapshot (a long export, a runner's batch)."""
+    if settings.backend == "sqlite":
+        conn = sqlite3.connect(settings.sqlite_path, isolation_level=None)
+        conn.execute("BEGIN")
+        conn.execute("SELECT COUNT(*) FROM envelope_keys").fetchone()
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+        return
+    base, schema = _pg(settings)
+    with psycopg.connect(base) as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        conn.execute(SQL("SELECT COUNT(*) FROM {}.envelope_keys").format(Identifier(schema)))
+        yield
+        conn.rollback()

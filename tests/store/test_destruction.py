@@ -21,7 +21,7 @@ from tests.builders import (
     open_request,
     sign_mandate,
 )
-from tests.store.backends import add_other_envelope_keys, store_contains
+from tests.store.backends import add_other_envelope_keys, old_reader, store_contains
 
 LATER = NOW + timedelta(hours=3)
 
@@ -161,3 +161,19 @@ def test_a_breachs_free_texts_are_sealed_and_destroyed_when_the_register_keeps_t
     kept = ledger.breaches.get(breach.id)
     assert (kept.facts["description"], kept.facts["approx_subjects"]) == (None, 10)
     assert kept.destroyed_at == kept_until
+
+
+def test_a_reader_older_than_the_destruction_defers_the_scrub_until_it_ends(
+    ledger: Ledger, settings: Settings, structure: str
+) -> None:
+    """A snapshot taken before the destruction could still see the key: the store keeps the
+    scrub pending, and the next scrub after that reader ended removes the bytes."""
+    request = open_request(ledger, structure)
+    key = ledger.recorder.get_key(request.envelope_id)  # type: ignore[attr-defined]
+    with old_reader(settings):
+        ledger.personal_data.destroy_envelope(
+            request.envelope_id, reason="data_subject_request", actor=DPO, now=LATER
+        )
+        assert ledger.personal_data.scrub() is False  # deferred, not forgotten
+    assert ledger.personal_data.scrub() is True
+    assert store_contains(settings, key) == []
