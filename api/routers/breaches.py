@@ -22,7 +22,7 @@ from api.schemas import (
     SubjectExemptionIn,
     SubjectInformationIn,
 )
-from domain.breach import Breach
+from domain.breach import GDPR_33_3_FACTS, Breach
 from projections.breaches import register
 from projections.db import csv_chunks
 
@@ -53,16 +53,7 @@ def breach_out(breach: Breach, response: Response | None = None) -> BreachOut:
 REGISTER_COLUMNS = (
     "id",
     "aware_at",
-    "detected_at",
-    "nature",
-    "description",
-    "data_categories",
-    "subject_categories",
-    "approx_subjects",
-    "approx_records",
-    "likely_consequences",
-    "measures",
-    "contact",
+    *GDPR_33_3_FACTS,
     "risk_level",
     "risk_rationale",
     "notification_required",
