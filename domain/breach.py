@@ -11,11 +11,10 @@ from domain.actor import Actor
 from domain.aggregate import LedgerAggregate, SealedEvent
 from domain.errors import (
     BreachStateError,
-    DestructionReasonMismatch,
     InvalidInput,
     LateReasonRequired,
 )
-from domain.personal_data import DestructionReason, destruction_instant
+from domain.personal_data import DestructionReason, destruction_instant, require_fitting
 from domain.policy import Policy, RiskLevel
 from domain.retention import add_months
 from domain.validation import require_aware, require_not_after, require_text
@@ -417,15 +416,8 @@ class Breach(LedgerAggregate):
         if self.destroyed_at is not None or self.envelope_id is None:
             return False
         due = self.data_due_at is not None and now >= self.data_due_at
-        fits = reason == DestructionReason.DATA_SUBJECT_REQUEST or (
-            reason == DestructionReason.RETENTION_EXPIRED and due
-        )
-        if not fits:
-            raise DestructionReasonMismatch(
-                f"{reason} does not fit a breach whose register entry is kept until "
-                f"{self.data_due_at}",
-                field="reason",
-            )
+        fitting = {DestructionReason.RETENTION_EXPIRED} if due else set()
+        require_fitting(reason, fitting, f"a breach kept in the register until {self.data_due_at}")
         self.trigger_event(
             self.PersonalDataDestroyed,
             timestamp=now,

@@ -11,7 +11,6 @@ from uuid import UUID, uuid4
 from domain.actor import Actor
 from domain.aggregate import LedgerAggregate, SealedEvent
 from domain.errors import (
-    DestructionReasonMismatch,
     InvalidInput,
     MandateExpired,
     MandateOutOfScope,
@@ -21,7 +20,12 @@ from domain.errors import (
     every_problem,
     refuse_all,
 )
-from domain.personal_data import DestructionReason, destruction_instant, validate_person
+from domain.personal_data import (
+    DestructionReason,
+    destruction_instant,
+    require_fitting,
+    validate_person,
+)
 from domain.policy import Policy
 from domain.retention import add_months, mandate_data_due_at
 from domain.validation import require_aware, require_not_after, require_text
@@ -367,13 +371,9 @@ class Mandate(LedgerAggregate):
         ``retention_expired`` fits a mandate that ended; a person may ask at any time."""
         if self.destroyed_at is not None:
             return False
-        ended = self.status(now) != MandateStatus.ACTIVE
-        if reason != DestructionReason.DATA_SUBJECT_REQUEST and not (
-            reason == DestructionReason.RETENTION_EXPIRED and ended
-        ):
-            raise DestructionReasonMismatch(
-                f"{reason} does not fit a mandate {self.status(now)}", field="reason"
-            )
+        status = self.status(now)
+        fitting = {DestructionReason.RETENTION_EXPIRED} if status != MandateStatus.ACTIVE else set()
+        require_fitting(reason, fitting, f"a mandate {status}")
         self.trigger_event(
             self.PersonalDataDestroyed,
             timestamp=now,

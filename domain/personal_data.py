@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.errors import InvalidInput
+from domain.errors import DestructionReasonMismatch, InvalidInput
 from domain.validation import require_not_after, require_text
 
 REQUIRED = ("first_name", "last_name")
@@ -24,6 +24,13 @@ class DestructionReason(StrEnum):
     INACTIVE = "inactive"
     RETENTION_EXPIRED = "retention_expired"
     DATA_SUBJECT_REQUEST = "data_subject_request"
+
+
+def require_fitting(reason: DestructionReason, fitting: set[DestructionReason], what: str) -> None:
+    """A destruction's reason must fit its owner's state (``what`` names that state); a person's
+    own request (GDPR 17) always fits."""
+    if reason != DestructionReason.DATA_SUBJECT_REQUEST and reason not in fitting:
+        raise DestructionReasonMismatch(f"{reason} does not fit {what}", field="reason")
 
 
 def destruction_instant(at: datetime | None, last_event_at: datetime, now: datetime) -> datetime:

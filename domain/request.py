@@ -10,13 +10,17 @@ from uuid import UUID, uuid4
 from domain.actor import Actor
 from domain.aggregate import LedgerAggregate, SealedEvent
 from domain.errors import (
-    DestructionReasonMismatch,
     InvalidInput,
     PersonalDataDestroyedError,
     RequestResolved,
     RuleViolation,
 )
-from domain.personal_data import DestructionReason, destruction_instant, validate_person
+from domain.personal_data import (
+    DestructionReason,
+    destruction_instant,
+    require_fitting,
+    validate_person,
+)
 from domain.validation import require_code, require_not_after, require_text
 from domain.vocabulary import Channel, Mission, ScopeKind
 
@@ -414,16 +418,8 @@ class Request(LedgerAggregate):
         if self.destroyed_at is not None:
             return False
         resolved = self.status == Status.RESOLVED
-        fits = {
-            DestructionReason.PROCEDURE_RESOLVED: resolved,
-            DestructionReason.INACTIVE: not resolved,
-            DestructionReason.RETENTION_EXPIRED: False,
-            DestructionReason.DATA_SUBJECT_REQUEST: True,
-        }
-        if not fits[reason]:
-            raise DestructionReasonMismatch(
-                f"{reason} does not fit a {self.status} request", field="reason"
-            )
+        fitting = {DestructionReason.PROCEDURE_RESOLVED if resolved else DestructionReason.INACTIVE}
+        require_fitting(reason, fitting, f"a {self.status} request")
         self.trigger_event(
             self.PersonalDataDestroyed,
             timestamp=now,
