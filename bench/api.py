@@ -63,6 +63,7 @@ def server(settings: Settings, workers: int) -> Iterator[str]:
     env = os.environ | {
         "LEDGER_DATABASE_URL": settings.database_url,
         "LEDGER_SUBJECT_SECRET": "bench-secret",
+        "LEDGER_MASTER_KEY": "bench-master-key-not-for-production",
         "LEDGER_LOG_LEVEL": "INFO",  # as in production: one access line per request
     }
     command = [sys.executable, "-m", "runtime.cli", "serve", "--port", str(port)]

@@ -56,7 +56,11 @@ def store(backend: str) -> Iterator[Settings]:
         return
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     try:
-        yield Settings(database_url=f"{PG_BASE}?schema={schema}", subject_secret="bench-secret")
+        yield Settings(
+            database_url=f"{PG_BASE}?schema={schema}",
+            subject_secret="bench-secret",
+            master_key="bench-master-key-not-for-production",
+        )
     finally:
         with psycopg.connect(PG_BASE, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

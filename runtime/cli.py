@@ -16,7 +16,16 @@ from runtime import projection_cli, scheduler_cli
 from runtime.demo import load_demo
 from runtime.logs import configure_logging
 from runtime.settings import Settings
-from runtime.wiring import anchor, is_migrated, migrate, open_ledger, open_view_db, verify
+from runtime.wiring import (
+    anchor,
+    is_migrated,
+    key_status,
+    migrate,
+    open_ledger,
+    open_view_db,
+    rotate_master_key,
+    verify,
+)
 from store.tokens import TokenError, TokenStore
 
 
@@ -30,7 +39,8 @@ def _now(value: str | None) -> datetime:
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    migrate(settings, app_role=args.app_role)
+    for warning in migrate(settings, app_role=args.app_role):
+        print(warning, file=sys.stderr)
     print(f"schema ready on {settings.backend}")
     return 0
 
@@ -133,6 +143,35 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
+    """``keys status``: how many envelope keys each master wrapped; ``keys rotate``: every key
+    re-wrapped under the next master (docs/operations.md, Keys)."""
+    if args.action == "status":
+        print(json.dumps(key_status(settings), sort_keys=True))
+        return 0
+    try:
+        rotation = rotate_master_key(settings)
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    print(
+        json.dumps(
+            {
+                "rewrapped": rotation.rewrapped,
+                "scrubbed": rotation.scrubbed,
+                "master_file": None if rotation.master_file is None else str(rotation.master_file),
+            }
+        )
+    )
+    if rotation.master_file is None:
+        print(
+            "now make LEDGER_MASTER_KEY the value of LEDGER_MASTER_KEY_NEXT, remove "
+            "LEDGER_MASTER_KEY_NEXT, and restart every process",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
     return projection_cli.run_command(settings, args)
 
@@ -172,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="every token: name, role, structures, dates (never a token)")
     revoke = actions.add_parser("revoke", help="revoke the active tokens of a name")
     revoke.add_argument("name")
+    keys = commands.add_parser("keys", help="the master key the envelope keys are wrapped under")
+    key_actions = keys.add_subparsers(dest="action", required=True)
+    key_actions.add_parser("status", help="how many envelope keys each master key wrapped")
+    key_actions.add_parser(
+        "rotate", help="re-wrap every envelope key under the next master key, in one transaction"
+    )
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -188,6 +233,7 @@ COMMANDS = {
     "projections": cmd_projections,
     "scheduler": cmd_scheduler,
     "token": cmd_token,
+    "keys": cmd_keys,
 }
 
 

@@ -14,7 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.policy import Policy, RiskLevel
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/ledger.db"
-SQLITE_COMPANIONS = ("", "-wal", "-shm", ".subject-secret")
+MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE = ".master-key", ".master-key.next"
+SQLITE_COMPANIONS = ("", "-wal", "-shm", ".subject-secret", MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE)
 
 
 def private_sqlite_files(path: Path) -> None:
@@ -28,6 +29,13 @@ def private_sqlite_files(path: Path) -> None:
         companion = path.with_name(path.name + suffix)
         if companion.exists() and companion.stat().st_mode & 0o077:
             companion.chmod(0o600)
+
+
+def write_secret(path: Path) -> None:
+    """A new random secret in a file only its owner reads (folder 0700, file 0600)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(secrets.token_hex(32))
 
 
 class Settings(BaseSettings):
@@ -46,6 +54,10 @@ class Settings(BaseSettings):
     identity_verification_max_hours: float = Field(default=24.0, gt=0)
     log_level: str = "INFO"
     subject_secret: SecretStr | None = None
+    # Envelope keys are wrapped under it (docs/operations.md, Keys); the next one during a
+    # rotation (``ledger keys rotate``).
+    master_key: SecretStr | None = None
+    master_key_next: SecretStr | None = None
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # The scheduler (docs/operations.md): how often it looks, and when it warns.
     scheduler_interval_seconds: float = Field(default=60.0, gt=0)
@@ -72,15 +84,32 @@ class Settings(BaseSettings):
 
         Required on PostgreSQL; on SQLite a random one is kept beside the database file.
         """
-        if self.subject_secret is not None:
-            return self.subject_secret.get_secret_value().encode()
+        return self._secret(self.subject_secret, "LEDGER_SUBJECT_SECRET", ".subject-secret")
+
+    def master_secrets(self) -> tuple[bytes, bytes | None]:
+        """The master key the envelope keys are wrapped under, and the next one during a
+        rotation. Never in the database: required on PostgreSQL; on SQLite a random one is kept
+        beside the database file (``.master-key``, and ``.master-key.next`` while rotating)."""
+        current = self._secret(self.master_key, "LEDGER_MASTER_KEY", MASTER_KEY_FILE)
+        if self.master_key_next is not None:
+            return current, self.master_key_next.get_secret_value().encode()
+        if self.master_key is None and self.backend == "sqlite":
+            following = self.secret_file(NEXT_MASTER_KEY_FILE)
+            if following.exists():
+                return current, following.read_text().strip().encode()
+        return current, None
+
+    def secret_file(self, suffix: str) -> Path:
+        return self.sqlite_path.with_name(self.sqlite_path.name + suffix)
+
+    def _secret(self, configured: SecretStr | None, name: str, suffix: str) -> bytes:
+        if configured is not None:
+            return configured.get_secret_value().encode()
         if self.backend == "postgres":
-            raise ValueError("LEDGER_SUBJECT_SECRET is required with PostgreSQL")
-        path = self.sqlite_path.with_name(self.sqlite_path.name + ".subject-secret")
+            raise ValueError(f"{name} is required with PostgreSQL")
+        path = self.secret_file(suffix)
         if not path.exists():
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_hex(32))
+            write_secret(path)
         return path.read_text().strip().encode()
 
     @field_validator("database_url")

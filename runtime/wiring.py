@@ -24,7 +24,7 @@ from domain.structure import structure_uuid
 from projections import ALL, VIEW_TABLES
 from projections.db import ViewDb
 from projections.runner import ProjectionRunner
-from runtime.settings import Settings
+from runtime.settings import MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE, Settings, write_secret
 from scheduler import heartbeat
 from scheduler.anchors import AnchorJob
 from scheduler.cnil import CnilJob
@@ -41,6 +41,8 @@ from store.leader import FileLeaderLock, PostgresLeaderLock
 from store.open import open_store, redacting_mapper
 from store.privileges import grant_application_role
 from store.tokens import TokenStore
+from store.vault import KeyVault
+from store.wrapping import MasterKeys
 
 
 def open_parts(
@@ -51,6 +53,7 @@ def open_parts(
     return open_store(
         settings.eventsourcing_env(),
         subject_key=settings.subject_key() if writer else None,
+        master=lambda: MasterKeys(*settings.master_secrets()),
         create_schema=create_schema,
     )
 
@@ -175,11 +178,10 @@ def is_migrated(settings: Settings) -> bool:
     return bool(row and row[0])
 
 
-def migrate(settings: Settings, *, app_role: str | None = None) -> None:
-    """Creates every table, index and trigger once; workers then start without DDL.
-
-    On PostgreSQL, ``app_role`` gets the least privileges the application needs.
-    """
+def migrate(settings: Settings, *, app_role: str | None = None) -> list[str]:
+    """Creates every table, index and trigger once; workers then start without DDL; wraps the
+    bare envelope keys an older version stored. On PostgreSQL, ``app_role`` gets the least
+    privileges the application needs. Returns the warnings to show the operator."""
     if settings.backend == "sqlite" and app_role is not None:
         raise ValueError("--app-role applies to PostgreSQL only")
     url, schema = (
@@ -189,7 +191,11 @@ def migrate(settings: Settings, *, app_role: str | None = None) -> None:
     if settings.backend == "postgres":
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
-    open_parts(settings, writer=False, create_schema=True).close()
+    parts = open_parts(settings, writer=False, create_schema=True)
+    try:
+        cast(KeyVault, parts.recorder).rewrap(bare_only=True)  # keys of an older store
+    finally:
+        parts.close()
     runner, parts = open_runner(settings)
     try:
         runner.migrate()
@@ -200,7 +206,53 @@ def migrate(settings: Settings, *, app_role: str | None = None) -> None:
         parts.close()
     if app_role is not None:
         view_tables = [table for projection in ALL for table in projection.tables]
-        grant_application_role(url, schema, app_role, view_tables)
+        return grant_application_role(url, schema, app_role, view_tables)
+    return []
+
+
+@dataclass(frozen=True)
+class Rotation:
+    rewrapped: int
+    scrubbed: bool  # False: an old wrapped form waits for the scheduler's next scrub
+    master_file: Path | None  # the SQLite default: the file that now holds the new master
+
+
+def key_status(settings: Settings) -> dict[str, int]:
+    """How many stored envelope keys each master wrapped (``ledger keys status``)."""
+    parts = open_parts(settings, writer=False)
+    try:
+        return cast(KeyVault, parts.recorder).key_kinds()
+    finally:
+        parts.close()
+
+
+def rotate_master_key(settings: Settings) -> Rotation:
+    """``ledger keys rotate``: every envelope key re-wrapped under the next master key, in one
+    transaction, and the old wrapped forms scrubbed from the files.
+
+    With ``LEDGER_MASTER_KEY`` the next one is ``LEDGER_MASTER_KEY_NEXT`` (the operator then
+    makes it the current one). On the SQLite default the next key is written beside the
+    database (``.master-key.next``) before the transaction, and replaces ``.master-key`` after
+    it: a crash in between leaves both files, and both keep opening."""
+    file_mode = settings.master_key is None and settings.backend == "sqlite"
+    following = settings.secret_file(NEXT_MASTER_KEY_FILE) if file_mode else None
+    if following is None and settings.master_key_next is None:
+        raise ValueError("set LEDGER_MASTER_KEY_NEXT to the new master key to rotate to")
+    if following is not None and not following.exists():
+        settings.master_secrets()  # the current key file exists before the next one
+        write_secret(following)
+    parts = open_parts(settings, writer=False)
+    try:
+        vault = cast(KeyVault, parts.recorder)
+        rewrapped = vault.rewrap()
+        scrubbed = vault.scrub()
+    finally:
+        parts.close()
+    if following is None:
+        return Rotation(rewrapped, scrubbed, None)
+    current = settings.secret_file(MASTER_KEY_FILE)
+    os.replace(following, current)
+    return Rotation(rewrapped, scrubbed, current)
 
 
 def leader_lock(settings: Settings) -> LeaderLock:

@@ -3,6 +3,8 @@ factory), our recorder with its key vault, and the sealing mapper reading keys f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
@@ -20,6 +22,7 @@ from store.postgres import PostgresLedgerRecorder
 from store.sealing import SealingMapper
 from store.sqlite import SQLiteLedgerRecorder
 from store.transcodings import ActorAsDict
+from store.wrapping import MasterKeys
 
 Recorder = SQLiteLedgerRecorder | PostgresLedgerRecorder
 APPLICATION_NAME = "Ledger"  # PostgreSQL names the events table after it: ledger_events
@@ -34,18 +37,25 @@ def transcoder() -> JSONTranscoder:
 
 
 def open_store(
-    env: dict[str, str], *, subject_key: bytes | None, create_schema: bool = False
+    env: dict[str, str],
+    *,
+    subject_key: bytes | None,
+    master: Callable[[], MasterKeys],
+    create_schema: bool = False,
 ) -> StoreParts:
     """The store's parts for a ``Ledger`` (``subject_key`` for a writer) or a reader (``None``:
-    it reads keys but hashes no identity). ``create_schema`` runs the DDL (``ledger migrate``)."""
+    it reads keys but hashes no identity); ``master`` gives, when first needed, the master
+    key that wraps and unwraps the envelope keys.
+    ``create_schema`` runs the DDL (``ledger migrate``)."""
     factory = InfrastructureFactory.construct(Environment(APPLICATION_NAME, env))
     recorder: Recorder
     if isinstance(factory, SQLiteFactory):
-        recorder = SQLiteLedgerRecorder(factory.datastore, subject_key=subject_key)
+        recorder = SQLiteLedgerRecorder(factory.datastore, subject_key=subject_key, master=master)
     elif isinstance(factory, PostgresFactory):
         recorder = PostgresLedgerRecorder(
             factory.datastore,
             subject_key=subject_key,
+            master=master,
             events_table_name=f"{APPLICATION_NAME.lower()}_events",
         )
     else:

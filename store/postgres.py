@@ -8,7 +8,7 @@ partitions that lost a key, so no dead tuple keeps its bytes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from application.ports import NO_EXTRAS, SaveExtras
 from store.chain import GENESIS, links
 from store.vault import IMMUTABLE_TABLES, KeyVault
+from store.wrapping import MasterKeys
 
 KEY_PARTITIONS = 64  # VACUUM FULL after a destruction rewrites 1/64 of the keys
 # Another session whose snapshot is as old as a deletion could still see the deleted key.
@@ -95,12 +96,13 @@ class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
         datastore: PostgresDatastore,
         *,
         subject_key: bytes | None,
+        master: Callable[[], MasterKeys],
         events_table_name: str = "stored_events",
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements += _pg_ledger_ddl(datastore.schema, events_table_name)
         self._schema = Identifier(datastore.schema)
-        self._init_vault(subject_key)
+        self._init_vault(subject_key, master)
         self._queries = {
             "key": self._q("SELECT key FROM {schema}.envelope_keys WHERE envelope_id = %(k)s"),
             "owner": self._q(
@@ -125,7 +127,7 @@ class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
         extras: SaveExtras = kwargs.get("extras", NO_EXTRAS)
-        new_keys = self.pending.rows(extras.new_envelopes)
+        new_keys = self._wrapped_rows(extras.new_envelopes)
         if new_keys:
             curs.executemany(
                 self._q(
@@ -184,6 +186,29 @@ class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
     def _value(self, query: str, key: Any) -> Any:
         values = self._values(query, key)
         return values[0] if values else None
+
+    def _stored_keys(self) -> list[tuple[UUID, bytes]]:
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(self._q("SELECT envelope_id, key FROM {schema}.envelope_keys"))
+            return [(row["envelope_id"], bytes(row["key"])) for row in rows.fetchall()]
+
+    def _replace_keys(self, rows: list[tuple[UUID, bytes]]) -> None:
+        """Every partition then holds the old wrapped keys as dead tuples: each is scrubbed
+        like a partition that lost a key."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(
+                self._q("UPDATE {schema}.envelope_keys SET key = %s WHERE envelope_id = %s"),
+                [(key, envelope) for envelope, key in rows],
+            )
+            curs.execute(
+                self._q(
+                    "INSERT INTO {schema}.scrub_pending SELECT c.oid::regclass::text, "
+                    "pg_current_xact_id() FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "WHERE i.inhparent = %s::regclass ON CONFLICT (partition) DO UPDATE "
+                    "SET deleting_xid = EXCLUDED.deleting_xid"
+                ),
+                (f'"{self.datastore.schema}".envelope_keys',),
+            )
 
     def purge_visit_tokens(self, before_quarter: str) -> int:
         with self.datastore.transaction(commit=True) as curs:

@@ -13,7 +13,7 @@ EVENTS_TABLE = "ledger_events"
 
 
 def grant_statements(schema: str, role: str, view_tables: Sequence[str]) -> list[Composed]:
-    """Read and append history; read, add and delete keys; own the key partitions and the visit
+    """Read and append history; read, add, re-wrap and delete keys; own the key partitions and the visit
     tokens (VACUUM FULL after deletions); own the views, which runners rebuild and swap.
 
     UPDATE on the events table is needed only for the EXCLUSIVE lock that orders the log; the
@@ -25,7 +25,7 @@ def grant_statements(schema: str, role: str, view_tables: Sequence[str]) -> list
         SQL("GRANT SELECT, INSERT, UPDATE ON {schema}.{events} TO {role}"),
         SQL("GRANT USAGE, SELECT ON SEQUENCE {schema}.{sequence} TO {role}"),
         SQL("GRANT SELECT, INSERT ON {schema}.event_chain, {schema}.destroyed_envelopes TO {role}"),
-        SQL("GRANT SELECT, INSERT, DELETE ON {schema}.envelope_keys TO {role}"),
+        SQL("GRANT SELECT, INSERT, DELETE, UPDATE (key) ON {schema}.envelope_keys TO {role}"),
         SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.scrub_pending TO {role}"),
     ]
     extra = {
@@ -46,7 +46,20 @@ def grant_statements(schema: str, role: str, view_tables: Sequence[str]) -> list
 
 def grant_application_role(
     database_url: str, schema: str, role: str, view_tables: Sequence[str]
-) -> None:
-    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
-        for statement in grant_statements(schema, role, view_tables):
-            conn.execute(statement)
+) -> list[str]:
+    """Grants, in one transaction; then ``pg_read_all_stats``, without which the scrub cannot
+    see other roles' snapshots (``store.postgres.OLDER_SNAPSHOT``). Only a superuser (or a
+    role holding it WITH ADMIN OPTION) may grant it: otherwise the warning to act on is
+    returned."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        with conn.transaction():
+            for statement in grant_statements(schema, role, view_tables):
+                conn.execute(statement)
+        try:
+            conn.execute(SQL("GRANT pg_read_all_stats TO {}").format(Identifier(role)))
+        except psycopg.errors.InsufficientPrivilege:
+            return [
+                f"could not grant pg_read_all_stats to {role}: ask a superuser to, else a "
+                "scrub after a destruction cannot see other roles' older snapshots"
+            ]
+    return []

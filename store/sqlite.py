@@ -8,7 +8,7 @@ event, leaves a tombstone (``destroyed_envelopes``), and then scrubs the WAL: wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 from application.ports import NO_EXTRAS, SaveExtras
 from store.chain import GENESIS, links
 from store.vault import IMMUTABLE_TABLES, KeyVault
+from store.wrapping import MasterKeys
 
 
 def _sqlite_ledger_ddl(events_table: str) -> list[str]:
@@ -59,10 +60,11 @@ class SQLiteLedgerRecorder(KeyVault, SQLiteApplicationRecorder):
         datastore: SQLiteDatastore,
         *,
         subject_key: bytes | None,
+        master: Callable[[], MasterKeys],
         events_table_name: str = "stored_events",
     ) -> None:
         super().__init__(datastore, events_table_name)
-        self._init_vault(subject_key)
+        self._init_vault(subject_key, master)
 
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + _sqlite_ledger_ddl(
@@ -73,7 +75,7 @@ class SQLiteLedgerRecorder(KeyVault, SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         extras: SaveExtras = kwargs.get("extras", NO_EXTRAS)
-        new_keys = self.pending.rows(extras.new_envelopes)
+        new_keys = self._wrapped_rows(extras.new_envelopes)
         c.executemany(
             "INSERT INTO envelope_keys (envelope_id, owner_id, key, subject_hash) "
             "VALUES (?, ?, ?, ?)",
@@ -111,6 +113,20 @@ class SQLiteLedgerRecorder(KeyVault, SQLiteApplicationRecorder):
     def _value(self, query: str, key: Any) -> Any:
         values = self._values(query, key)
         return values[0] if values else None
+
+    def _stored_keys(self) -> list[tuple[UUID, bytes]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT envelope_id, key FROM envelope_keys")
+            return [(UUID(row[0]), bytes(row[1])) for row in c.fetchall()]
+
+    def _replace_keys(self, rows: list[tuple[UUID, bytes]]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("PRAGMA secure_delete = ON")
+            c.executemany(
+                "UPDATE envelope_keys SET key = ? WHERE envelope_id = ?",
+                [(key, envelope.hex) for envelope, key in rows],
+            )
+            c.execute("INSERT OR IGNORE INTO scrub_pending VALUES ('wal')")
 
     def purge_visit_tokens(self, before_quarter: str) -> int:
         with self.datastore.transaction(commit=True) as c:

@@ -15,11 +15,13 @@ import hashlib
 import hmac
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
 from store.sealing import new_key
+from store.wrapping import MasterKeys
 
 IMMUTABLE_TABLES = ("event_chain", "destroyed_envelopes")  # besides the events
 
@@ -54,9 +56,26 @@ class KeyVault(ABC):
     """Mixed into both recorders. A vault opened without the subject key (projection runners,
     ``ledger verify``) reads keys but cannot hash identities."""
 
-    def _init_vault(self, subject_key: bytes | None) -> None:
+    def _init_vault(self, subject_key: bytes | None, master: Callable[[], MasterKeys]) -> None:
         self.pending = PendingKeys()
         self.subject_key = subject_key
+        self._master_loader = master
+
+    @cached_property
+    def master(self) -> MasterKeys:
+        """Loaded at the first key wrapped or opened: a process that never touches a key
+        (a projection runner, ``ledger verify``) is never given the master key."""
+        return self._master_loader()
+
+    def _wrapped_rows(
+        self, envelope_ids: Sequence[UUID]
+    ) -> list[tuple[UUID, UUID, bytes, bytes | None]]:
+        """The pending keys of ``envelope_ids`` as the rows to insert: each key wrapped under
+        the master key (``store.wrapping``), never stored bare."""
+        return [
+            (envelope, owner, self.master.wrap(envelope, key), subject)
+            for envelope, owner, key, subject in self.pending.rows(envelope_ids)
+        ]
 
     def _hmac(self, purpose: str, text: str) -> bytes:
         if not self.subject_key:
@@ -73,8 +92,31 @@ class KeyVault(ABC):
     def get_key(self, envelope_id: UUID) -> bytes | None:
         if (pending := self.pending.key(envelope_id)) is not None:
             return pending
-        key = self._value("key", envelope_id)
-        return None if key is None else bytes(key)
+        stored = self._value("key", envelope_id)
+        return None if stored is None else self.master.unwrap(envelope_id, bytes(stored))
+
+    def key_kinds(self) -> dict[str, int]:
+        """How many stored keys each master wrapped (``ledger keys status``)."""
+        counts: dict[str, int] = {}
+        for _, stored in self._stored_keys():
+            kind = self.master.kind(stored)
+            counts[kind] = counts.get(kind, 0) + 1
+        return counts
+
+    def rewrap(self, *, bare_only: bool = False) -> int:
+        """Wraps every stored key not yet under the writing master (a bare key of an older
+        store, or the previous master's during a rotation; only bare keys when ``bare_only``)
+        in one transaction, then scrubs the old forms away. Returns how many were re-wrapped."""
+        changed = [
+            (envelope, self.master.wrap(envelope, self.master.unwrap(envelope, stored)))
+            for envelope, stored in self._stored_keys()
+            if self.master.needs_rewrap(stored)
+            and (not bare_only or self.master.kind(stored) == "bare")
+        ]
+        if changed:
+            self._replace_keys(changed)
+            self.scrub()
+        return len(changed)
 
     def owner_of(self, envelope_id: UUID) -> UUID | None:
         owner = self._value("owner", envelope_id)
@@ -100,6 +142,16 @@ class KeyVault(ABC):
 
     @abstractmethod
     def _values(self, query: str, key: Any) -> list[Any]: ...
+
+    @abstractmethod
+    def _stored_keys(self) -> list[tuple[UUID, bytes]]: ...
+
+    @abstractmethod
+    def _replace_keys(self, rows: list[tuple[UUID, bytes]]) -> None:
+        """Stores the new wrapped keys in one transaction and leaves the old ones to ``scrub``."""
+
+    @abstractmethod
+    def scrub(self) -> bool: ...
 
     @abstractmethod
     def purge_visit_tokens(self, before_quarter: str) -> int: ...

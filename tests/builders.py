@@ -23,6 +23,7 @@ from store.chain import ChainedRecorder, Verification, verify_store
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 SOON = NOW + timedelta(hours=1)
 TEST_SECRET = "test-only-subject-secret"
+TEST_MASTER_KEY = "test-only-master-key-never-in-the-database"
 ADVISER = Actor(name="adviser-ana", role="adviser")
 ADMIN = Actor(name="admin-paul", role="admin")
 DPO = Actor(name="dpo-lea", role="dpo")

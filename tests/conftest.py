@@ -18,7 +18,7 @@ from application.ledger import Ledger
 from projections.runner import ProjectionRunner
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger, open_runner
-from tests.builders import ADMIN, NOW, TEST_SECRET, WEEKDAYS_9_TO_14
+from tests.builders import ADMIN, NOW, TEST_MASTER_KEY, TEST_SECRET, WEEKDAYS_9_TO_14
 
 PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -51,7 +51,11 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         return
     base = request.getfixturevalue("postgres_url")
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    configured = Settings(database_url=f"{base}?schema={schema}", subject_secret=TEST_SECRET)
+    configured = Settings(
+        database_url=f"{base}?schema={schema}",
+        subject_secret=TEST_SECRET,
+        master_key=TEST_MASTER_KEY,
+    )
     migrate(configured)
     try:
         yield configured
@@ -121,4 +125,6 @@ def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The store of ``settings`` as the ``ledger`` command sees it: through the environment."""
     monkeypatch.setenv("LEDGER_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("LEDGER_SUBJECT_SECRET", TEST_SECRET)
+    if settings.master_key is not None:
+        monkeypatch.setenv("LEDGER_MASTER_KEY", settings.master_key.get_secret_value())
     return settings

@@ -22,7 +22,7 @@ from runtime.settings import Settings
 from runtime.wiring import open_scheduler, open_view_db
 from scheduler import heartbeat
 from scheduler.runner import Scheduler
-from tests.builders import ADVISER, TEST_SECRET, declare_breach, open_request
+from tests.builders import ADVISER, TEST_MASTER_KEY, TEST_SECRET, declare_breach, open_request
 from tests.scheduler.conftest import Told
 from tests.store.backends import store_contains
 
@@ -147,6 +147,7 @@ def start_scheduler(settings: Settings, tmp: Path, name: str) -> subprocess.Pope
     env = os.environ | {
         "LEDGER_DATABASE_URL": settings.database_url,
         "LEDGER_SUBJECT_SECRET": TEST_SECRET,
+        "LEDGER_MASTER_KEY": TEST_MASTER_KEY,
         "LEDGER_SCHEDULER_INTERVAL_SECONDS": "0.2",
     }
     log = (tmp / f"{name}.log").open("wb")

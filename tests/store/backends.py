@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -237,3 +237,35 @@ def old_reader(settings: Settings) -> Iterator[None]:
         conn.execute(SQL("SELECT COUNT(*) FROM {}.envelope_keys").format(Identifier(schema)))
         yield
         conn.rollback()
+
+
+def raw_keys(settings: Settings) -> dict[UUID, bytes]:
+    """Every row of ``envelope_keys`` as stored: what a copy of the database holds."""
+    if settings.backend == "sqlite":
+        with closing(sqlite3.connect(settings.sqlite_path)) as conn:
+            rows = conn.execute("SELECT envelope_id, key FROM envelope_keys").fetchall()
+    else:
+        base, schema = _pg(settings)
+        with psycopg.connect(base) as conn:
+            rows = conn.execute(
+                SQL("SELECT envelope_id, key FROM {}.envelope_keys").format(Identifier(schema))
+            ).fetchall()
+    return {UUID(str(envelope)): bytes(key) for envelope, key in rows}
+
+
+def set_raw_key(settings: Settings, envelope_id: UUID, stored: bytes) -> None:
+    """Overwrites one stored key behind the Ledger's back."""
+    if settings.backend == "sqlite":
+        with closing(sqlite3.connect(settings.sqlite_path)) as conn, conn:
+            conn.execute(
+                "UPDATE envelope_keys SET key = ? WHERE envelope_id = ?", (stored, envelope_id.hex)
+            )
+        return
+    base, schema = _pg(settings)
+    with psycopg.connect(base) as conn:
+        conn.execute(
+            SQL("UPDATE {}.envelope_keys SET key = %s WHERE envelope_id = %s").format(
+                Identifier(schema)
+            ),
+            (stored, envelope_id),
+        )

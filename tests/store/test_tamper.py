@@ -9,17 +9,19 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from application.ledger import Ledger
 from projections.runner import ProjectionRunner
 from runtime import cli
 from runtime.asgi import build_app
 from runtime.settings import Settings
-from runtime.wiring import open_ledger, open_runner
+from runtime.wiring import Rotation, open_ledger, open_runner, rotate_master_key
 from tests.builders import (
     ADMIN,
     DPO,
     NOW,
+    TEST_MASTER_KEY,
     TEST_SECRET,
     WEEKDAYS_9_TO_14,
     flip_one_byte,
@@ -110,10 +112,11 @@ def app_role_settings(postgres_url: str) -> Iterator[tuple[Settings, Settings]]:
     schema, role = f"t_{suffix}", f"ledger_app_{suffix}"
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f'CREATE ROLE "{role}" LOGIN')
-    owner = Settings(database_url=f"{postgres_url}?schema={schema}", subject_secret=TEST_SECRET)
+    secrets = {"subject_secret": TEST_SECRET, "master_key": TEST_MASTER_KEY}
+    owner = Settings(database_url=f"{postgres_url}?schema={schema}", **secrets)
     app_url = postgres_url.replace("postgres@", f"{role}@", 1)
     try:
-        yield owner, Settings(database_url=f"{app_url}?schema={schema}", subject_secret=TEST_SECRET)
+        yield owner, Settings(database_url=f"{app_url}?schema={schema}", **secrets)
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -143,7 +146,19 @@ def test_the_application_role_works_but_cannot_disarm_the_triggers(
         request.envelope_id, reason="data_subject_request", actor=DPO, now=NOW
     )
     assert ledger.requests.get(request.id).user is None
+    kept = open_request(ledger, "montauban")
     ledger.close()
+    role = app.database_url.split("//")[1].split("@")[0]
+    with psycopg.connect(owner.database_url.split("?")[0]) as conn:
+        sees_every_snapshot = conn.execute(
+            "SELECT pg_has_role(%s, 'pg_read_all_stats', 'member')", (role,)
+        ).fetchone()
+    assert sees_every_snapshot == (True,)
+    rotating = app.model_copy(update={"master_key_next": SecretStr("the-next-master-key-here")})
+    assert rotate_master_key(rotating) == Rotation(1, True, None)
+    reopened = open_ledger(rotating)
+    assert reopened.requests.get(kept.id).user is not None
+    reopened.close()
     runner, reader = open_runner(app)
     runner.run_until_idle()
     runner.rebuild("sla")
