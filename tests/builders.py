@@ -4,6 +4,7 @@ for HTTP). Fixtures live in the ``conftest.py`` files and use these."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -18,6 +19,7 @@ from domain.mandate import Mandate
 from domain.request import Request
 from projections import ALL
 from projections.runner import ProjectionRunner
+from runtime.settings import Settings
 from store.chain import ChainedRecorder, Verification, verify_store
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
@@ -107,6 +109,20 @@ def act(
 
 def flip_one_byte(state: bytes) -> bytes:
     return state[:5] + bytes([state[5] ^ 0x01]) + state[6:]
+
+
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment a ``ledger`` process needs to open the store of ``settings`` with the
+    same secrets as the test's own Ledger (on SQLite: the files beside the database)."""
+    env = os.environ | {"LEDGER_DATABASE_URL": settings.database_url} | extra
+    for name, secret in (
+        ("LEDGER_SUBJECT_SECRET", settings.subject_secret),
+        ("LEDGER_MASTER_KEY", settings.master_key),
+    ):
+        env.pop(name, None)
+        if secret is not None:
+            env[name] = secret.get_secret_value()
+    return env
 
 
 def view_rows(
