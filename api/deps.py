@@ -97,6 +97,7 @@ def allowed(*roles: Role) -> Any:
         call = authenticate(request, credentials)
         if call.caller.role not in roles:
             raise forbidden()
+        refuse_unknown_query(request)
         return call
 
     return Depends(resolve)
@@ -156,3 +157,20 @@ def if_match(value: str | None) -> int | None:
 
 
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """A query parameter the route does not know is named (422), as bodies refuse unknown
+    fields: a misspelt filter must not silently widen an answer."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return
+    known: set[str] = set()
+    pending = [dependant]
+    while pending:  # the route's own query parameters and its dependencies'
+        current = pending.pop()
+        known |= {param.alias for param in current.query_params}
+        pending += current.dependencies
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise ApiError(422, "invalid_input", f"{unknown[0]}: unknown query parameter", unknown[0])

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from api.schemas.common import Problem
 from domain.errors import InvalidInput, LedgerError, NotFound, RuleViolation
@@ -37,7 +38,13 @@ def forbidden() -> ApiError:
 
 
 def problem(
-    status: int, code: str, detail: str, field: str | None = None, **extra: Any
+    status: int,
+    code: str,
+    detail: str,
+    field: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"https://france-services-ledger.example/problems/{code}",
@@ -48,8 +55,11 @@ def problem(
     }
     if field is not None:
         body["field"] = field
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body | extra, status_code=status, media_type=PROBLEM, headers=headers)
+    if errors:
+        body["errors"] = errors
+    if status == 401:
+        headers = (headers or {}) | {"WWW-Authenticate": "Bearer"}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -63,6 +73,14 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         (413, "the body is too large (`body_too_large`)"),
         (422, "bad input: `field` names it, `errors` lists every problem"),
     )
+}
+
+
+JSON_OR_CSV: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON, or CSV with `format=csv`",
+        "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+    }
 }
 
 
@@ -104,16 +122,29 @@ def _field(location: tuple[Any, ...]) -> str:
     return text
 
 
+def _methods_of(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (Starlette names only the first
+    route's when several routes share a path)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match == Match.PARTIAL:  # the path matches, the method does not
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     def ledger_error(_: Request, error: LedgerError) -> JSONResponse:
         """One problem; when the body had several, ``errors`` names each (field, code)."""
         every = [{"field": e.field, "message": e.detail, "code": e.code} for e in error.errors]
-        extra = {"errors": every} if every else {}
-        return problem(status_of(error), error.code, error.detail, error.field, **extra)
+        return problem(status_of(error), error.code, error.detail, error.field, errors=every)
 
     @app.exception_handler(ApiError)
     def api_error(_: Request, error: ApiError) -> JSONResponse:
+        if error.status == 422:  # bad input lists its problems, as every 422 does
+            every = [{"field": error.field, "message": error.detail, "code": error.code}]
+            return problem(422, error.code, error.detail, error.field, errors=every)
         return problem(error.status, error.code, error.detail, error.field)
 
     @app.exception_handler(RequestValidationError)
@@ -136,9 +167,18 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    def http_error(_: Request, error: HTTPException) -> JSONResponse:
+    def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400:  # FastAPI's answer to a body it cannot decode (bad UTF-8)
+            detail = "body: not a JSON text in UTF-8"
+            errors = [{"field": "body", "message": detail, "code": "invalid_input"}]
+            return problem(422, "invalid_input", detail, "body", errors=errors)
         code = HTTPStatus(error.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
-        return problem(error.status_code, code, HTTPStatus(error.status_code).description)
+        # the framework's own headers stay; ``Allow`` names every method of the path (RFC 9110)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(_methods_of(request))
+        description = HTTPStatus(error.status_code).description
+        return problem(error.status_code, code, description, headers=headers or None)
 
     @app.exception_handler(500)
     def internal_error(_: Request, error: Exception) -> JSONResponse:

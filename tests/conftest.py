@@ -13,12 +13,26 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
 from application.ledger import Ledger
 from projections.runner import ProjectionRunner
+from runtime.asgi import build_app
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger, open_runner
-from tests.builders import ADMIN, NOW, TEST_MASTER_KEY, TEST_SECRET, WEEKDAYS_9_TO_14
+from store.tokens import TokenStore
+from tests.builders import (
+    ADMIN,
+    CALLERS,
+    HOME,
+    NOW,
+    OTHER,
+    TEST_MASTER_KEY,
+    TEST_SECRET,
+    WEEKDAYS_9_TO_14,
+    Api,
+    Clock,
+)
 
 PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -128,3 +142,24 @@ def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     if settings.master_key is not None:
         monkeypatch.setenv("LEDGER_MASTER_KEY", settings.master_key.get_secret_value())
     return settings
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[Api]:
+    clock = Clock()
+    app = build_app(settings, embedded_projections=False, embedded_scheduler=False, clock=clock)
+    with TestClient(app) as client:
+        found = Api(client, clock)
+        tokens = TokenStore(found.services.views)
+        for code in (HOME, OTHER):
+            found.services.ledger.structures.register_structure(
+                code=code,
+                name=f"France Services {code}",
+                department="82",
+                timetable=WEEKDAYS_9_TO_14,
+                actor=ADMIN,
+                now=NOW,
+            )
+        for (role, structure), name in CALLERS.items():
+            found.tokens[name] = tokens.create(name, role, [structure] if structure else [], NOW)
+        yield found

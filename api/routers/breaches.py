@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from api.concurrency import command, tag
 from api.deps import Call, Dpo, IfMatch, parse_id
 from api.instants import canonical
+from api.problems import JSON_OR_CSV
 from api.schemas import (
     BreachIn,
     BreachOut,
@@ -126,7 +127,7 @@ def notify(
     return on_breach(call.ledger.breaches.notify_cnil, breach_id, body, call, response, if_match)
 
 
-@router.get("/register", response_model=None)
+@router.get("/register", response_model=None, responses=JSON_OR_CSV)
 def register_of_breaches(
     call: Dpo, format: Annotated[Literal["json", "csv"], Query()] = "json"
 ) -> list[BreachOut] | StreamingResponse:

@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import Dpo, Services, Supervisor
 from api.instants import canonical
-from api.problems import ApiError
+from api.problems import JSON_OR_CSV, ApiError
 from api.schemas.common import Instant
 from api.scoping import scoped_structure
 from projections import VIEW_TABLES, audit, quarterly
@@ -24,7 +24,7 @@ from projections.sla_queries import dashboard
 router = APIRouter(tags=["oversight"])
 Format = Literal["json", "csv"]
 EPOCH, FOREVER = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)
-QUARTER = r"^\d{4}-Q[1-4]$"
+QUARTER = r"^20\d{2}-Q[1-4]$"  # the years instants may have (2000-2099)
 
 
 def _view_id(value: str | None, field: str) -> str | None:
@@ -82,7 +82,7 @@ def sla_dashboard(
     return {"structure_id": structure_id or next(iter(call.caller.structures)), **counts}
 
 
-@router.get("/v1/reports/quarterly", response_model=None)
+@router.get("/v1/reports/quarterly", response_model=None, responses=JSON_OR_CSV)
 def quarterly_report(
     call: Supervisor,
     quarter: Annotated[str, Query(pattern=QUARTER, examples=["2026-Q2"])],
@@ -104,7 +104,7 @@ def quarterly_report(
     return report | {"structure_id": code}
 
 
-@router.get("/v1/audit/events", response_model=None)
+@router.get("/v1/audit/events", response_model=None, responses=JSON_OR_CSV)
 def audit_events(
     call: Dpo,
     request_id: Annotated[str | None, Query()] = None,

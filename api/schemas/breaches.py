@@ -17,8 +17,8 @@ class BreachIn(In):
     nature: Labels
     data_categories: Labels
     subject_categories: Labels
-    approx_subjects: int = Field(ge=0, le=100_000_000)
-    approx_records: int = Field(ge=0, le=10_000_000_000)
+    approx_subjects: int = Field(ge=0, le=100_000_000, strict=True)
+    approx_records: int = Field(ge=0, le=10_000_000_000, strict=True)
     likely_consequences: Text
     measures: Text
     contact: Text

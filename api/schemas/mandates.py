@@ -35,9 +35,9 @@ class MandateIn(In):
     information_notice: Notice | None = None
     scopes: Annotated[list[Scope], Field(max_length=20)] = []
     valid_until: Instant | None = None
-    originals: int | None = Field(default=None, ge=0, le=10)
+    originals: int | None = Field(default=None, ge=0, le=10, strict=True)
     signed_document_sha256: Annotated[str, StringConstraints(max_length=64)] | None = None
-    signed_on_site: bool | None = None
+    signed_on_site: bool | None = Field(default=None, strict=True)
 
     model_config = ConfigDict(
         json_schema_extra={

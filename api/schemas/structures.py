@@ -10,7 +10,7 @@ from api.schemas.common import HHMM, Code, In, Instant
 
 
 class Slot(In):
-    weekday: int = Field(ge=1, le=7, description="1 (Monday) to 7 (Sunday)")
+    weekday: int = Field(ge=1, le=7, strict=True, description="1 (Monday) to 7 (Sunday)")
     opens: HHMM
     closes: HHMM
 
@@ -20,7 +20,7 @@ class StructureIn(In):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     department: Annotated[str, StringConstraints(pattern=r"^(\d{2,3}|2[AB])$")]
     timetable: Annotated[list[Slot], Field(max_length=50)]
-    whit_monday_worked: bool = False
+    whit_monday_worked: bool = Field(default=False, strict=True)
     local_partners: Annotated[list[Code], Field(max_length=50)] = []
 
     model_config = ConfigDict(
