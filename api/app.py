@@ -66,15 +66,22 @@ def create_app(
 
     @app.get("/v1/health", tags=["health"])
     def health(services: ServicesDep) -> dict[str, Any]:
-        """Store reachability, the log's head, each view's lag (events behind the head), and
-        the scheduler's last tick (``degraded`` when none came for two intervals). Open to
-        monitoring without a token: it shows no case and no person."""
+        """Store reachability, the log's head, each view's lag (events behind the head), the
+        scheduler's last tick (``degraded`` when none came for two intervals) and its last
+        check of the hash chain. ``error`` when the log was tampered with: a view ahead of the
+        log's head (events deleted), the integrity view stopped on a link that does not match,
+        or the hourly check of the whole chain failed. Open to monitoring without a token: it
+        shows no case and no person."""
         position = services.runner.head()
         views = services.runner.status(position)
         failed = [v.view for v in views if v.status != "ok"]
         ahead = {v.view: v.position for v in views if v.lag < 0}
         late = services.scheduler_late(services.clock())
-        status = "error" if ahead else "degraded" if failed or late else "ok"
+        checked = services.integrity()
+        tampered = (
+            bool(ahead) or "integrity" in failed or (checked is not None and not checked["ok"])
+        )
+        status = "error" if tampered else "degraded" if failed or late else "ok"
         return {
             "status": status,
             "store": {"backend": services.backend, "position": position},
@@ -82,6 +89,7 @@ def create_app(
             "failed_projections": {v.view: v.failed_position for v in views if v.status != "ok"},
             "ahead_of_the_log": ahead,
             "scheduler": {"last_tick_at": services.last_tick(), "late": late},
+            "integrity": checked,
         }
 
     app.add_middleware(ContainErrors)

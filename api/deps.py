@@ -37,6 +37,7 @@ class Services:
     last_tick: Callable[[], datetime | None]
     tick_every: timedelta
     started_at: datetime
+    integrity: Callable[[], dict[str, Any] | None]  # the scheduler's last chain check
 
     def scheduler_late(self, now: datetime) -> bool:
         """No scheduler tick for two intervals (counted from start-up when none ever came)."""

@@ -62,6 +62,7 @@ def build_app(
                 last_tick=lambda: heartbeat.last_tick(scheduler_views),
                 tick_every=timedelta(seconds=settings.scheduler_interval_seconds),
                 started_at=clock(),
+                integrity=lambda: heartbeat.integrity(scheduler_views),
             )
         finally:
             stop.set()

@@ -26,8 +26,8 @@ from projections.db import ViewDb
 from projections.runner import ProjectionRunner
 from runtime.settings import MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE, Settings, write_secret
 from scheduler import heartbeat
-from scheduler.anchors import AnchorJob
 from scheduler.cnil import CnilJob
+from scheduler.integrity import Integrity, IntegrityJob
 from scheduler.jobs import Context, Notice
 from scheduler.mandates import MandateJob
 from scheduler.retention import RetentionJob
@@ -136,9 +136,19 @@ def verify(settings: Settings) -> Checked:
     return Checked(result, anchor, holds(result, anchor))
 
 
-def _anchored_position(settings: Settings, now: datetime) -> int | None:
-    written = anchor(settings, now)
-    return None if written is None else written.position
+def check_integrity(settings: Settings, now: datetime) -> Integrity:
+    """The scheduler's hourly check: ``ledger verify``, then, if the chain holds, an anchor of
+    its head (when anchors are configured). A broken log is never anchored."""
+    checked = verify(settings)
+    result = checked.verification
+    written = anchor(settings, now) if checked.ok else None
+    return Integrity(
+        ok=checked.ok,
+        verified_through=result.verified_through or 0,
+        first_bad_position=result.first_bad_position,
+        problem=checked.anchor_problem,
+        anchored_position=None if written is None else written.position,
+    )
 
 
 def anchor(settings: Settings, now: datetime) -> Anchor | None:
@@ -312,9 +322,6 @@ def open_scheduler(
         Planned(RetentionJob(context), every),
         Planned(VisitTokenJob(context), max(every, timedelta(hours=6))),
     ]
-    if settings.anchor_path is not None:
-        planned.append(
-            Planned(AnchorJob(partial(_anchored_position, settings)), timedelta(hours=1))
-        )
+    planned.append(Planned(IntegrityJob(partial(check_integrity, settings)), timedelta(hours=1)))
     identity = f"{socket.gethostname()}:{os.getpid()}"
     return Scheduler(planned, leader_lock(settings), views, clock, identity)

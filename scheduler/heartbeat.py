@@ -37,6 +37,20 @@ def ticks(db: ViewDb) -> list[dict[str, Any]]:
     ]
 
 
+def integrity(db: ViewDb) -> dict[str, Any] | None:
+    """The last hourly integrity check (``scheduler.integrity``), or None before the first."""
+    rows = db.query("SELECT ticked_at, report FROM scheduler_ticks WHERE job = 'integrity'")
+    if not rows:
+        return None
+    at, done = rows[0][0], json.loads(rows[0][1])
+    return {
+        "checked_at": from_iso(at),
+        "ok": not done.get("broken"),
+        "verified_through": done.get("verified_through", 0),
+        "first_bad_position": done.get("first_bad_position"),
+    }
+
+
 def last_tick(db: ViewDb) -> datetime | None:
     rows = db.query("SELECT MAX(ticked_at) FROM scheduler_ticks")
     return from_iso(rows[0][0]) if rows else None

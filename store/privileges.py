@@ -13,8 +13,9 @@ EVENTS_TABLE = "ledger_events"
 
 
 def grant_statements(schema: str, role: str, view_tables: Sequence[str]) -> list[Composed]:
-    """Read and append history; read, add, re-wrap and delete keys; own the key partitions and the visit
-    tokens (VACUUM FULL after deletions); own the views, which runners rebuild and swap.
+    """Read and append history; read, add, re-wrap and delete keys; own the key partitions and
+    the visit tokens (VACUUM FULL after deletions); own the views, which runners rebuild and
+    swap.
 
     UPDATE on the events table is needed only for the EXCLUSIVE lock that orders the log; the
     immutability trigger refuses any actual update, and a non-owner cannot drop the trigger.

@@ -218,6 +218,36 @@ def superuser_rechain(settings: Settings, change: Callable[[bytes], bytes], at: 
     _superuser(settings, statements)
 
 
+def superuser_insert(settings: Settings, after: int) -> None:
+    """A forged event inserted right after ``after``: the later events and their links move up
+    one position (their links left as they were), and the forged one gets a copy of the link
+    before it, as an attacker who does not recompute the chain would leave it."""
+    position = "rowid" if settings.backend == "sqlite" else "notification_id"
+    forged = uuid.uuid4().hex if settings.backend == "sqlite" else uuid.uuid4()
+    _superuser(
+        settings,
+        [
+            (
+                f"UPDATE {{events}} SET {position} = -({position} + 1) WHERE {position} > ?",
+                (after,),
+            ),
+            (f"UPDATE {{events}} SET {position} = -{position} WHERE {position} < 0", ()),
+            ("UPDATE {chain} SET position = -(position + 1) WHERE position > ?", (after,)),
+            ("UPDATE {chain} SET position = -position WHERE position < 0", ()),
+            (
+                f"INSERT INTO {{events}} ({position}, originator_id, originator_version, topic, "
+                f"state) SELECT {position} + 1, ?, originator_version, topic, state "
+                f"FROM {{events}} WHERE {position} = ?",
+                (forged, after),
+            ),
+            (
+                "INSERT INTO {chain} SELECT position + 1, hash FROM {chain} WHERE position = ?",
+                (after,),
+            ),
+        ],
+    )
+
+
 @contextmanager
 def old_reader(settings: Settings) -> Iterator[None]:
     """Another session holding a read snapshot (a long export, a runner's batch)."""

@@ -2,9 +2,10 @@
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -30,6 +31,7 @@ from tests.builders import (
 )
 from tests.store.backends import (
     app_execute,
+    superuser_insert,
     superuser_rechain,
     superuser_rewrite,
     superuser_truncate,
@@ -275,3 +277,47 @@ def test_verify_prints_the_head_and_a_forged_anchor_fails_it(
     anchors.write_text(json.dumps(line | {"position": five_events[1]}) + "\n")
     code, report = verify(settings, monkeypatch, capsys)
     assert (code, report["anchor_problem"]) == (1, "the latest anchor's signature does not match")
+
+
+ATTACKS: dict[str, Callable[[Settings, list[int]], None]] = {
+    "alteration": lambda s, p: superuser_rewrite(s, p[2], flip_one_byte),
+    "deletion": lambda s, p: superuser_rewrite(s, p[2], None),
+    "insertion": lambda s, p: superuser_insert(s, after=p[2]),
+    "tail truncation": lambda s, p: superuser_truncate(s, keep_through=p[2]),
+    "full chain rewrite": lambda s, p: superuser_rechain(s, flip_one_byte, at=p[1]),
+}
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_every_attack_is_caught_by_verify_and_by_health_after_the_hourly_check(
+    attack: str,
+    env: Settings,
+    five_events: list[int],
+    anchors: Path,
+    runner: ProjectionRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each attack as a superuser who dropped the triggers, after the views read every event
+    and the head was anchored: ``ledger verify`` fails, and ``/v1/health`` says ``error`` once
+    the scheduler's hourly integrity check ran (which anchors nothing more)."""
+    runner.run_until_idle()
+    assert cli.main(["scheduler", "run", "--once"]) == 0
+    anchored = anchors.read_text().splitlines()
+    assert health(env)["status"] != "error"
+    ATTACKS[attack](env, five_events)
+    code, report = verify(env, monkeypatch, capsys)
+    assert (code, report["ok"]) == (1, False), report
+    assert cli.main(["scheduler", "run", "--once"]) == 0
+    capsys.readouterr()
+    found = health(env)
+    assert found["status"] == "error", found
+    assert found["integrity"]["ok"] is False
+    assert anchors.read_text().splitlines() == anchored  # a tampered head is never anchored
+
+
+def health(settings: Settings) -> dict[str, Any]:
+    app = build_app(settings, embedded_projections=False, embedded_scheduler=False)
+    with TestClient(app) as client:
+        found: dict[str, Any] = client.get("/v1/health").json()
+    return found
