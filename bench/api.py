@@ -28,8 +28,17 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import psycopg
 
-from bench.commands import ADVISER, NOW, TIMETABLE, bench_bare, bench_bare_concurrent, store
+from bench.commands import (
+    ADVISER,
+    NOW,
+    PG_BASE,
+    TIMETABLE,
+    bench_bare,
+    bench_bare_concurrent,
+    store,
+)
 from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger, open_view_db
 from store.tokens import TokenStore
@@ -75,16 +84,50 @@ def server(settings: Settings, workers: int) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                httpx.get(f"{url}/v1/health", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+        _wait_until_up(url)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def peer_server(settings: Settings, workers: int) -> Iterator[str]:
+    """The naive peer (``bench.peer``) under the same uvicorn settings as ``ledger serve``, on
+    a store of the same backend (its own tables, created by eventsourcing)."""
+    port = _port()
+    env = os.environ | settings.eventsourcing_env(create_schema=True)
+    if settings.backend == "postgres":
+        _create_schema(env)
+    command = [sys.executable, "-m", "uvicorn", "--factory", "bench.peer:create_app"]
+    process = subprocess.Popen(
+        [*command, "--port", str(port), "--workers", str(workers), "--no-access-log"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _create_schema(env: dict[str, str]) -> None:
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{env["POSTGRES_SCHEMA"]}"')
+
+
+def _wait_until_up(url: str) -> None:
+    for _ in range(600):
+        try:
+            httpx.get(f"{url}/v1/health", timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} never answered")
 
 
 class Connection:
@@ -160,6 +203,117 @@ async def drive(url: str, token: str, clients: int, n: int, call: Call) -> dict[
         "p50_ms": round(cuts[49] * 1000, 1),
         "p99_ms": round(cuts[98] * 1000, 1),
         "failures": failures,
+    }
+
+
+async def drive_open(
+    url: str, token: str, rate: float, n: int, call: Call, connections: int = 64
+) -> dict[str, Any]:
+    """An open loop: call ``i`` is due at ``i / rate`` seconds whatever the answers do, and its
+    latency counts from that instant (queueing included: no coordinated omission). Up to
+    ``connections`` keep-alive connections carry the calls in flight."""
+    host, port = url.removeprefix("http://").split(":")
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    opened = [
+        Connection(host, int(port), {"Authorization": f"Bearer {token}"})
+        for _ in range(connections)
+    ]
+    for connection in opened:
+        pool.put_nowait(connection)
+    latencies: list[float] = []
+    failures: dict[int, int] = {}
+    started = time.perf_counter()
+
+    async def one(i: int) -> None:
+        due = started + i / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        connection = await pool.get()
+        try:
+            status = await call(connection, i)
+        finally:
+            pool.put_nowait(connection)
+        latencies.append(time.perf_counter() - due)
+        if status >= 300:
+            failures[status] = failures.get(status, 0) + 1
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    elapsed = time.perf_counter() - started
+    for connection in opened:
+        connection.close()
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "offered_per_s": round(rate),
+        "served_per_s": round(n / elapsed),
+        "p50_ms": round(cuts[49] * 1000, 1),
+        "p99_ms": round(cuts[98] * 1000, 1),
+        "failures": failures,
+    }
+
+
+def commands(ids: list[str]) -> tuple[Call, Call]:
+    """Open a request, and answer the ``i``-th request opened: the same two bodies for the
+    ledger and its naive peer."""
+    opened = {
+        "structure_id": "bench",
+        "channel": "email",
+        "partner": "caf",
+        "mission": "information",
+        "theme": "rsa",
+        "received_at": NOW.isoformat(),
+        "user": USER,
+    }
+    answer = {"at": (NOW + timedelta(hours=1)).isoformat(), "summary": "answered"}
+
+    async def open_one(connection: Connection, i: int) -> int:
+        status, body = await connection.post("/v1/requests", opened)
+        if status == 201:
+            ids[i] = json.loads(body)["id"]
+        return status
+
+    async def respond(connection: Connection, i: int) -> int:
+        status, _ = await connection.post(f"/v1/requests/{ids[i]}/responses", answer)
+        return status
+
+    return open_one, respond
+
+
+async def against_peer(url: str, token: str, clients: int, n: int, open_n: int) -> dict[str, Any]:
+    """Closed loop at ``clients`` (the maximum rate) for each command, then an open loop of
+    ``open_n`` calls at 80 % of that maximum."""
+    ids = [""] * (n + open_n)
+    open_one, respond = commands(ids)
+    found: dict[str, Any] = {}
+    found["open closed-loop"] = await drive(url, token, clients, n, open_one)
+    found["respond closed-loop"] = await drive(url, token, clients, n, respond)
+    rate = 0.8 * found["open closed-loop"]["commands_per_s"]
+
+    async def open_later(connection: Connection, i: int) -> int:
+        return await open_one(connection, n + i)
+
+    async def respond_later(connection: Connection, i: int) -> int:
+        return await respond(connection, n + i)
+
+    found["open open-loop at 80 %"] = await drive_open(url, token, rate, open_n, open_later)
+    rate = 0.8 * found["respond closed-loop"]["commands_per_s"]
+    found["respond open-loop at 80 %"] = await drive_open(url, token, rate, open_n, respond_later)
+    return found
+
+
+def bench_vs_peer(backend: str, n: int, clients: int, workers: int) -> dict[str, Any]:
+    """The ledger's API and the naive peer, each on a fresh store of ``backend``, one run."""
+    with store(backend) as settings, peer_server(settings, workers) as url:
+        peer = asyncio.run(against_peer(url, "unused", clients, n, n))
+    with store(backend) as settings:
+        token = prepare(settings)
+        with server(settings, workers) as url:
+            ours = asyncio.run(against_peer(url, token, clients, n, n))
+    return {
+        "backend": backend,
+        "clients": clients,
+        "workers": workers,
+        "n": n,
+        "ledger": ours,
+        "peer": peer,
     }
 
 

@@ -188,7 +188,7 @@ def test_scheduler_run_once_then_status_shows_the_leader_and_each_job(
     capsys.readouterr()
     assert cli.main(["scheduler", "run", "--once"]) == 0
     done = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert set(done) == {"sla", "cnil", "mandates", "retention", "visit_tokens"}
+    assert set(done) == {"sla", "cnil", "mandates", "retention", "visit_tokens", "integrity"}
     assert cli.main(["scheduler", "status"]) == 0
     status = capsys.readouterr().out
     assert f"leader: {socket.gethostname()}:" in status

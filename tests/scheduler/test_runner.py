@@ -80,10 +80,11 @@ def test_only_the_holder_of_the_leader_lock_acts(
             "mandates",
             "retention",
             "visit_tokens",
+            "integrity",
         ]
         assert second.run_all() == []
         first.stop()
-        assert len(second.run_all()) == 5
+        assert len(second.run_all()) == 6
         assert {t["leader"] for t in heartbeat.ticks(views)} == {second.identity}
     finally:
         first.stop()
