@@ -25,6 +25,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -66,8 +67,27 @@ def _port() -> int:
         return int(probe.getsockname()[1])
 
 
+def worker_rss_mb(parent: int) -> float:
+    """The largest resident memory among the server's workers (the server itself with one)."""
+    pids = [parent]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                pids.append(int(entry.name))
+    sizes = []
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return round(max(sizes), 1)
+
+
 @contextmanager
-def server(settings: Settings, workers: int) -> Iterator[str]:
+def server(settings: Settings, workers: int, pids: list[int] | None = None) -> Iterator[str]:
     port = _port()
     env = os.environ | {
         "LEDGER_DATABASE_URL": settings.database_url,
@@ -82,6 +102,8 @@ def server(settings: Settings, workers: int) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    if pids is not None:
+        pids.append(process.pid)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url)
@@ -299,21 +321,29 @@ async def against_peer(url: str, token: str, clients: int, n: int, open_n: int) 
     return found
 
 
-def bench_vs_peer(backend: str, n: int, clients: int, workers: int) -> dict[str, Any]:
-    """The ledger's API and the naive peer, each on a fresh store of ``backend``, one run."""
+def bench_vs_peer(
+    backend: str, n: int, clients: int, workers: int, memory_commands: int = 0
+) -> dict[str, Any]:
+    """The ledger's API and the naive peer, each on a fresh store of ``backend``, one run;
+    then ``memory_commands`` more opens on the ledger and its workers' resident memory."""
     with store(backend) as settings, peer_server(settings, workers) as url:
         peer = asyncio.run(against_peer(url, "unused", clients, n, n))
+    pids: list[int] = []
     with store(backend) as settings:
         token = prepare(settings)
-        with server(settings, workers) as url:
+        with server(settings, workers, pids) as url:
             ours = asyncio.run(against_peer(url, token, clients, n, n))
-    return {
-        "backend": backend,
-        "clients": clients,
-        "workers": workers,
-        "n": n,
+            if memory_commands:
+                ids = [""] * memory_commands
+                open_one, _ = commands(ids)
+                asyncio.run(drive(url, token, clients, memory_commands, open_one))
+            rss = worker_rss_mb(pids[0])
+    shape = {"backend": backend, "clients": clients, "workers": workers, "n": n}
+    return shape | {
         "ledger": ours,
         "peer": peer,
+        "ledger_commands": 4 * n + memory_commands,
+        "ledger_worker_rss_mb": rss,
     }
 
 

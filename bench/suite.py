@@ -1,0 +1,406 @@
+"""The performance report: every figure beside its reference and its target, measured in one run.
+
+Not a test. ``bench/run`` (``python -m bench.suite``) measures, on each backend:
+
+- the API against the naive peer (``bench.peer``): commands/s under 16 clients in a closed
+  loop, then p50/p99 in an open loop at 80 % of that rate; the API worker's memory after it;
+- two data sets built with the project's own generator (``bench.projections.load``): a
+  department (200k requests) and a national year (1 M requests, about 1.7 M events): the bare
+  read of the log, its read + decode, each view rebuilt from zero (one process for all, then one
+  process per view side by side), the rebuild's peak memory, and dashboard and audit-trail
+  queries p50/p95;
+- the scheduler (``bench.scheduler``): a tick at 100k open deadlines, and the retention job's
+  destructions against bare ``destroy_envelope`` calls.
+
+It writes the table between the markers of docs/performance.md and the figures as JSON in
+docs/performance.json. ``--scale`` divides every size (``--scale 100`` for a quick try).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import api, scheduler
+from bench.commands import store
+from bench.projections import ACTOR, START, dashboard_latency, register_structures
+from domain.structure import Structure
+from projections import VIEW_TABLES, audit
+from runtime.settings import Settings
+from runtime.wiring import migrate, open_ledger, open_runner
+from tests.projections.bulk import bulk_requests
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+BEGIN, END = "<!-- bench/run: begin -->", "<!-- bench/run: end -->"
+# Views that decode most events (the requests'); the others read only the stored bytes
+# (``integrity``) or their few own event types, and are held to the bare read.
+DECODING_VIEWS = ("sla", "audit_trail", "quarterly", "retention")
+
+
+@dataclass
+class Row:
+    section: str
+    measure: str
+    backend: str
+    value: float
+    unit: str
+    reference: str = ""
+    reference_value: float | None = None
+    target: str = ""
+    met: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.reference_value:
+            return None
+        return round(self.value / self.reference_value, 2)
+
+
+def env_of(settings: Settings) -> dict[str, str]:
+    env = os.environ | {"LEDGER_DATABASE_URL": settings.database_url}
+    for name, secret in (
+        ("LEDGER_SUBJECT_SECRET", settings.subject_secret),
+        ("LEDGER_MASTER_KEY", settings.master_key),
+    ):
+        if secret is not None:
+            env[name] = secret.get_secret_value()
+    return env
+
+
+def child(settings: Settings, *argv: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.rebuild", *argv], env=env_of(settings), stdout=subprocess.PIPE
+    )
+
+
+def result_of(process: subprocess.Popen[bytes]) -> dict[str, Any]:
+    out, _ = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"bench.rebuild failed ({process.returncode})")
+    found: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return found
+
+
+def quantiles(samples: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(samples, n=100)
+    return round(cuts[49], 2), round(cuts[94], 2)
+
+
+def audit_latency(settings: Settings, samples: int = 200) -> tuple[float, float]:
+    """One request's audit trail (the DPO's page), random requests."""
+    runner, parts = open_runner(settings, ["audit_trail"])
+    rng = random.Random(11)
+    try:
+        with runner.db.reading(VIEW_TABLES) as tx:
+            ids = [r[0] for r in tx.all("SELECT DISTINCT request_id FROM audit_trail LIMIT 5000")]
+        ids = [i for i in ids if i]
+        timings = []
+        for _ in range(samples):
+            chosen = rng.choice(ids)
+            with runner.db.reading(VIEW_TABLES) as tx:
+                started = time.perf_counter()
+                list(audit.entries(tx, request_id=chosen))
+                timings.append((time.perf_counter() - started) * 1000)
+        return quantiles(timings)
+    finally:
+        runner.db.close()
+        parts.close()
+
+
+def grow(settings: Settings, structures: list[Structure], before: int, after: int) -> int:
+    """Adds requests ``before`` to ``after`` (spread over the structures, each continuing its
+    own calendar) with the project's generator; returns the events added."""
+    ledger = open_ledger(settings)
+    events = 0
+    per_structure = (after - before) // len(structures)
+    offset = timedelta(minutes=7 * (before // len(structures)))
+    try:
+        for structure in structures:
+            events += bulk_requests(
+                ledger, structure.code, per_structure, start=START + offset, actor=ACTOR, chunk=1000
+            )
+    finally:
+        ledger.close()
+    return events
+
+
+def views_section(
+    settings: Settings, requests: int, events: int, label: str
+) -> tuple[list[Row], dict[str, Any]]:
+    rows: list[Row] = []
+    backend = settings.backend
+    sequential_started = time.perf_counter()
+    sequential = result_of(child(settings, "--references"))
+    sequential_s = time.perf_counter() - sequential_started
+    names = list(sequential["rebuild_s"])
+    parallel_started = time.perf_counter()
+    processes = [child(settings, name) for name in names]
+    parallel = [result_of(p) for p in processes]
+    parallel_s = time.perf_counter() - parallel_started
+    runner, parts = open_runner(settings, ["sla"])
+    dashboard = dashboard_latency(runner)
+    runner.db.close()
+    parts.close()
+    audit_p50, audit_p95 = audit_latency(settings)
+    events = sequential["events"]
+    section = f"views, {label} ({requests:,} requests, {events:,} events)"
+    bare = events / sequential["bare_read_s"]
+    decode = events / sequential["read_decode_s"]
+    rows.append(Row(section, "bare read of the log", backend, round(bare), "events/s"))
+    rows.append(
+        Row(section, "read + decode", backend, round(decode), "events/s", "bare read", round(bare))
+    )
+    for name, took in sequential["rebuild_s"].items():
+        rate = round(events / took) if took else 0
+        decoding = name in DECODING_VIEWS
+        reference, value = ("read + decode", decode) if decoding else ("bare read", bare)
+        row = Row(section, f"rebuild `{name}`", backend, rate, "events/s", reference, round(value))
+        row.target, row.met = "≥ 0.50", (row.ratio or 0) >= 0.5
+        rows.append(row)
+    rows.append(Row(section, "all views, one process", backend, round(sequential_s, 1), "s"))
+    rows.append(
+        Row(
+            section,
+            "all views, one process per view",
+            backend,
+            round(parallel_s, 1),
+            "s",
+            "one process",
+            round(sequential_s, 1),
+        )
+    )
+    rows.append(Row(section, "rebuild peak RSS", backend, sequential["peak_rss_mb"], "MB"))
+    rows.append(
+        Row(section, "dashboard p50", backend, dashboard["dashboard_p50_ms"], "ms", target="")
+    )
+    rows.append(Row(section, "dashboard p95", backend, dashboard["dashboard_p95_ms"], "ms"))
+    rows.append(Row(section, "audit trail of a request p50", backend, audit_p50, "ms"))
+    rows.append(Row(section, "audit trail of a request p95", backend, audit_p95, "ms"))
+    raw = {
+        "events": events,
+        "sequential": sequential,
+        "parallel": parallel,
+        "parallel_s": round(parallel_s, 1),
+        "dashboard": dashboard,
+        "audit_ms": [audit_p50, audit_p95],
+    }
+    return rows, raw
+
+
+def views_sections(backend: str, sizes: list[tuple[str, int]]) -> tuple[list[Row], Any]:
+    """One store grown to each size in turn (the department's requests are the first of the
+    national year's), every view measured at each."""
+    rows: list[Row] = []
+    raw: dict[str, Any] = {}
+    with store(backend) as settings:
+        migrate(settings)
+        ledger = open_ledger(settings)
+        structures = register_structures(ledger)
+        ledger.close()
+        loaded, events = 0, 0
+        for label, requests in sizes:
+            started = time.perf_counter()
+            events += grow(settings, structures, loaded, requests)
+            loaded = requests
+            found_rows, found = views_section(settings, requests, events, label)
+            found["load_s"] = round(time.perf_counter() - started, 1)
+            rows += found_rows
+            raw[label] = found
+    return rows, raw
+
+
+def api_section(
+    backend: str, n: int, clients: int, workers: int, memory: int
+) -> tuple[list[Row], Any]:
+    found = api.bench_vs_peer(backend, n, clients, workers, memory)
+    ours, peer = found["ledger"], found["peer"]
+    section = f"API, {clients} clients, {workers} workers"
+    rows = []
+    for command in ("open", "respond"):
+        closed = f"{command} closed-loop"
+        row = Row(
+            section,
+            f"{command}: commands/s (closed loop)",
+            backend,
+            ours[closed]["commands_per_s"],
+            "1/s",
+            "naive peer",
+            peer[closed]["commands_per_s"],
+            "≥ 1.00",
+        )
+        row.met = (row.ratio or 0) >= 1.0
+        rows.append(row)
+        opened = f"{command} open-loop at 80 %"
+        for cut in ("p50", "p99"):
+            row = Row(
+                section,
+                f"{command}: {cut} at 80 % of max (open loop)",
+                backend,
+                ours[opened][f"{cut}_ms"],
+                "ms",
+                "naive peer at 80 % of its max",
+                peer[opened][f"{cut}_ms"],
+            )
+            if cut == "p99":
+                row.target, row.met = "< 50 ms", row.value < 50
+            rows.append(row)
+    rss = found.get("ledger_worker_rss_mb")
+    if rss is not None:
+        commands = found["ledger_commands"]
+        row = Row(section, f"API worker RSS after {commands:,} commands", backend, rss, "MB")
+        row.target, row.met = "< 300 MB", rss < 300
+        rows.append(row)
+    return rows, found
+
+
+def scheduler_section(backend: str, open_count: int, due: int) -> tuple[list[Row], Any]:
+    with store(backend) as settings:
+        found = scheduler.bench(settings, open_count, due, max(due // 10, 10))
+    section = f"scheduler ({open_count:,} open deadlines, {due:,} due destructions)"
+    tick = Row(
+        section,
+        "tick of every job, nothing due",
+        backend,
+        found["tick_nothing_due_ms_median"],
+        "ms",
+        "bare read of the SLA candidates",
+        found["bare_read_of_the_sla_candidates_ms_median"],
+        "< 1000 ms",
+    )
+    tick.met = tick.value < 1000
+    destroy = Row(
+        section,
+        "retention job destructions",
+        backend,
+        found["retention_job_destroy_per_s"],
+        "1/s",
+        "bare destroy_envelope calls",
+        found["direct_destroy_envelope_per_s"],
+        "≥ 0.50",
+    )
+    destroy.met = (destroy.ratio or 0) >= 0.5
+    return [tick, destroy], found
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:g}"
+
+
+def table(rows: list[Row], started: datetime, took: float, scale: int) -> str:
+    lines = [
+        BEGIN,
+        "",
+        f"Measured by `bench/run` on {started:%Y-%m-%d %H:%M} UTC in {took / 60:.1f} min"
+        + (f" (sizes divided by {scale})" if scale > 1 else "")
+        + "; every ratio is taken within this run. Raw figures: docs/performance.json.",
+        "",
+    ]
+    section = None
+    for row in rows:
+        if row.section != section:
+            section = row.section
+            lines += [
+                "",
+                f"**{section}**",
+                "",
+                "| measure | backend | value | reference | ratio | target | met |",
+                "| --- | --- | ---: | --- | ---: | --- | --- |",
+            ]
+        reference = (
+            f"{row.reference} {_number(row.reference_value)}"
+            if row.reference and row.reference_value is not None
+            else ""
+        )
+        ratio = "" if row.ratio is None else f"{row.ratio:.2f}"
+        met = "" if row.met is None else ("yes" if row.met else "**no**")
+        lines.append(
+            f"| {row.measure} | {row.backend} | {_number(row.value)} {row.unit} | {reference} | "
+            f"{ratio} | {row.target} | {met} |"
+        )
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def write(rows: list[Row], raw: dict[str, Any], started: datetime, took: float, scale: int) -> None:
+    path = DOCS / "performance.md"
+    text = path.read_text()
+    section = table(rows, started, took, scale)
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip() + "\n\n## The report of `bench/run`\n\n" + section + "\n"
+    path.write_text(text)
+    payload = {"measured_at": started.isoformat(), "minutes": round(took / 60, 1), "scale": scale}
+    payload |= {"rows": [asdict(r) | {"ratio": r.ratio} for r in rows], "raw": raw}
+    (DOCS / "performance.json").write_text(json.dumps(payload, indent=1, default=str) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--scale", type=int, default=1, help="divide every size by this")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--skip", default="", help="sections to skip: api,views,scheduler")
+    args = parser.parse_args()
+    started, clock = datetime.now(UTC), time.perf_counter()
+    rows: list[Row] = []
+    raw: dict[str, Any] = {}
+    skip = set(filter(None, args.skip.split(",")))
+    plan: list[tuple[str, str, Callable[[], tuple[list[Row], Any]]]] = []
+    for backend in args.backends.split(","):
+        if "api" not in skip:
+            plan.append(
+                (
+                    "api",
+                    backend,
+                    lambda b=backend: api_section(
+                        b,
+                        max(3000 // args.scale, 200),
+                        args.clients,
+                        args.workers,
+                        max(100_000 // args.scale, 200) - 4 * max(3000 // args.scale, 200),
+                    ),
+                )
+            )
+        if "views" not in skip:
+            sizes = [
+                (label, max(size // args.scale, 100))
+                for label, size in (("department", 200_000), ("national year", 1_000_000))
+            ]
+            plan.append(("views", backend, lambda b=backend, z=sizes: views_sections(b, z)))
+        if "scheduler" not in skip:
+            plan.append(
+                (
+                    "scheduler",
+                    backend,
+                    lambda b=backend: scheduler_section(
+                        b, max(100_000 // args.scale, 100), max(10_000 // args.scale, 20)
+                    ),
+                )
+            )
+    for name, backend, run in plan:
+        began = time.perf_counter()
+        found_rows, found = run()
+        rows += found_rows
+        raw[f"{name} {backend}"] = found
+        print(f"{name} {backend}: {time.perf_counter() - began:.0f} s", flush=True)
+    order = ["API", "views, department", "views, national", "scheduler"]
+    rows.sort(key=lambda r: next(i for i, o in enumerate(order) if r.section.startswith(o)))
+    write(rows, raw, started, time.perf_counter() - clock, args.scale)
+    print(f"done in {(time.perf_counter() - clock) / 60:.1f} min", flush=True)
+
+
+if __name__ == "__main__":
+    main()
