@@ -19,13 +19,13 @@ from projections.structures import code_of
 
 retention = Projection(
     name="retention",
-    version=1,
+    version=2,  # 2: owner_id UNIQUE, so that a rebuild's updates find their row by index
     tables={
-        "retention": "envelope_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, "
+        "retention": "envelope_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL UNIQUE, "
         "owner_kind TEXT NOT NULL, structure_id TEXT, data_due_at TEXT NOT NULL, "
         "reason TEXT NOT NULL, destroyed_at TEXT",
     },
-    indexes={"retention": ["owner_id", "destroyed_at, data_due_at"]},
+    indexes={"retention": ["destroyed_at, data_due_at"]},
 )
 COLUMNS = (
     "envelope_id",
