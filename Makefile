@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck check bench clean
+.PHONY: run test lint typecheck check bench clean browser
+SCREENSHOTS ?= var/screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +20,16 @@ run: $(STAMP)
 	$(BIN)/ledger migrate
 	$(BIN)/ledger serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+# Debian's Chromium and ChromeDriver for the console's browser tests: installed when missing;
+# under CI=true a missing browser fails the run (locally those tests skip, saying why).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) || \
+	  (test "$$CI" != true || (echo "CI=true: Chromium and ChromeDriver are required" >&2 && false))
+
+test: $(STAMP) browser
+	LEDGER_SCREENSHOTS=$(SCREENSHOTS) $(BIN)/python -m pytest -q
+	@echo "console screenshots: $(SCREENSHOTS)/ (open them)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -33,8 +42,7 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.commands
-	$(BIN)/python -m bench.api --n 3000 --clients 16 --workers 3
+	bench/run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

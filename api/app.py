@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from api import problems
+from api import console, problems
 from api.deps import Services, ServicesDep
 from api.instants import InstantJSONResponse
 from api.middleware import AccessLog, BodyLimit, ContainErrors
@@ -50,7 +50,8 @@ def create_app(
         static_url="/docs-assets",
         default_response_class=InstantJSONResponse,
     )
-    problems.install(app)
+    problems.install(app, html=console.html_error)
+    console.install(app)
     for module in (
         structures,
         requests,

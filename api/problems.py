@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -10,7 +11,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -133,22 +134,37 @@ def _methods_of(request: Request) -> list[str]:
     return sorted(methods)
 
 
-def install(app: FastAPI) -> None:
+HtmlPage = Callable[[Request, int, str], Response | None]
+
+
+def install(app: FastAPI, html: HtmlPage | None = None) -> None:
+    """Every refusal as a problem document; on the console's paths, ``html`` renders it as a
+    page instead (when it answers)."""
+
+    def page(request: Request, status: int, code: str) -> Response | None:
+        return html(request, status, code) if html else None
+
     @app.exception_handler(LedgerError)
-    def ledger_error(_: Request, error: LedgerError) -> JSONResponse:
+    def ledger_error(request: Request, error: LedgerError) -> Response:
         """One problem; when the body had several, ``errors`` names each (field, code)."""
+        if (shown := page(request, status_of(error), error.code)) is not None:
+            return shown
         every = [{"field": e.field, "message": e.detail, "code": e.code} for e in error.errors]
         return problem(status_of(error), error.code, error.detail, error.field, errors=every)
 
     @app.exception_handler(ApiError)
-    def api_error(_: Request, error: ApiError) -> JSONResponse:
+    def api_error(request: Request, error: ApiError) -> Response:
+        if (shown := page(request, error.status, error.code)) is not None:
+            return shown
         if error.status == 422:  # bad input lists its problems, as every 422 does
             every = [{"field": error.field, "message": error.detail, "code": error.code}]
             return problem(422, error.code, error.detail, error.field, errors=every)
         return problem(error.status, error.code, error.detail, error.field)
 
     @app.exception_handler(RequestValidationError)
-    def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    def invalid(request: Request, error: RequestValidationError) -> Response:
+        if (shown := page(request, 422, "invalid_input")) is not None:
+            return shown
         errors = [
             {
                 "field": "body" if e["type"] == "json_invalid" else _field(tuple(e["loc"])),
@@ -167,7 +183,9 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 404 and (shown := page(request, 404, "not_found")) is not None:
+            return shown
         if error.status_code == 400:  # FastAPI's answer to a body it cannot decode (bad UTF-8)
             detail = "body: not a JSON text in UTF-8"
             errors = [{"field": "body", "message": detail, "code": "invalid_input"}]

@@ -4,7 +4,7 @@ the structures they work in. Entry points authenticate; this decides."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
@@ -50,3 +50,11 @@ class Tokens(Protocol):
     def authenticate(self, token: str, now: datetime) -> Caller | None:
         """The caller a live token names, ``None`` for an unknown or revoked one; raises
         ``TokenExpired`` for an expired one."""
+
+    def open_session(self, token: str, now: datetime) -> tuple[str, str] | None:
+        """A console session for a live token: (session id, CSRF secret)."""
+
+    def session(self, session: str, now: datetime, idle: timedelta) -> tuple[Caller, str] | None:
+        """The caller and CSRF secret of a live session, ``None`` once ended or idle."""
+
+    def close_session(self, session: str) -> None: ...

@@ -23,6 +23,14 @@ TOKENS_DDL = (
     "CREATE TABLE IF NOT EXISTS api_tokens (token_hash TEXT PRIMARY KEY, name TEXT NOT NULL, "
     "role TEXT NOT NULL, structures TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)"
 )
+# Console sessions (``/console``): a random id in an HttpOnly cookie names the token it was
+# opened with; the token's revocation or expiry ends the session at once.
+SESSIONS_DDL = (
+    "CREATE TABLE IF NOT EXISTS console_sessions (session_hash TEXT PRIMARY KEY, "
+    "token_hash TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, "
+    "last_seen_at TEXT NOT NULL)"
+)
+NOTE_SEEN_EVERY = timedelta(minutes=1)
 # Columns added after the first release: ``migrate`` adds them to an older table.
 LATER_COLUMNS = {"expires_at": "TEXT", "last_used_at": "TEXT"}
 DEFAULT_LIFETIME = timedelta(days=365)
@@ -70,6 +78,7 @@ class TokenStore:
     def migrate(self) -> None:
         with self.db.transaction() as tx:
             tx.run(TOKENS_DDL)
+            tx.run(SESSIONS_DDL)
         present = {row[0] for row in self._columns()}
         with self.db.transaction() as tx:
             for column, kind in LATER_COLUMNS.items():
@@ -160,6 +169,47 @@ class TokenStore:
                     {"h": hashed, "at": _iso(now)},
                 )
         return Caller(str(name), Role(role), frozenset(json.loads(structures)))
+
+    def open_session(self, token: str, now: datetime) -> tuple[str, str] | None:
+        """A console session for a live token: (session id for the cookie, CSRF secret for the
+        forms); ``None`` for no such token; ``TokenExpired`` for an expired one."""
+        if self.authenticate(token, now) is None:
+            return None
+        session, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self.db.transaction() as tx:
+            tx.run(
+                "INSERT INTO console_sessions VALUES (:s, :t, :c, :at, :at)",
+                {"s": _hash(session), "t": _hash(token), "c": csrf, "at": _iso(now)},
+            )
+        return session, csrf
+
+    def session(self, session: str, now: datetime, idle: timedelta) -> tuple[Caller, str] | None:
+        """The caller and CSRF secret of a live session; ``None`` once it was idle longer than
+        ``idle``, closed, or its token revoked or expired (the session is then deleted)."""
+        hashed = _hash(session)
+        rows = self.db.query(
+            "SELECT s.last_seen_at, t.name, t.role, t.structures, t.expires_at, s.csrf "
+            "FROM console_sessions s JOIN api_tokens t ON t.token_hash = s.token_hash "
+            "WHERE s.session_hash = :s AND t.revoked_at IS NULL",
+            {"s": hashed},
+        )
+        row = rows[0] if rows else None
+        live = row is not None and row[0] >= _iso(now - idle)
+        if row is None or not live or (row[4] is not None and _iso(now) >= row[4]):
+            self.close_session(session)
+            return None
+        seen, name, role, structures, _, csrf = row
+        if seen < _iso(now - NOTE_SEEN_EVERY):
+            with self.db.transaction() as tx:
+                tx.run(
+                    "UPDATE console_sessions SET last_seen_at = :at WHERE session_hash = :s",
+                    {"s": hashed, "at": _iso(now)},
+                )
+        return Caller(str(name), Role(role), frozenset(json.loads(structures))), str(csrf)
+
+    def close_session(self, session: str) -> None:
+        with self.db.transaction() as tx:
+            tx.run("DELETE FROM console_sessions WHERE session_hash = :s", {"s": _hash(session)})
 
     def listing(self) -> list[dict[str, Any]]:
         """Every token's name, role, structures and dates: never the token or its hash."""

@@ -13,7 +13,7 @@ from uuid import UUID
 from runtime.settings import Settings
 from runtime.wiring import open_ledger
 from tests.builders import HOME, MARTIN, mandate_body
-from tests.reliability.conftest import LiveServer, request_body
+from tests.live import LiveServer, request_body
 
 CLIENTS, ROUNDS = 8, 6
 ACCEPTED = {200, 201}

@@ -19,8 +19,8 @@ from projections.runner import ProjectionRunner
 from runtime.settings import Settings
 from runtime.wiring import open_ledger
 from tests.builders import ADVISER, NOW, open_request, process_env, verify_ledger, view_rows
+from tests.live import LiveServer, request_body, wait_for
 from tests.projections.bulk import bulk_requests
-from tests.reliability.conftest import LiveServer, request_body, wait_for
 
 CLIENTS = 8
 

@@ -22,7 +22,7 @@ from runtime.settings import Settings
 from runtime.wiring import open_ledger, open_view_db
 from store.tokens import TokenStore
 from tests.builders import CALLERS, HOME, OTHER
-from tests.reliability.conftest import LiveServer, request_body
+from tests.live import LiveServer, request_body
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 EXAMPLES_PER_OPERATION = 12

@@ -16,7 +16,7 @@ from projections.runner import ProjectionRunner
 from runtime.settings import Settings
 from runtime.wiring import open_ledger
 from tests.builders import HOME, breach_body, mandate_body, view_rows
-from tests.reliability.conftest import LiveServer, request_body, wait_for
+from tests.live import LiveServer, request_body, wait_for
 from tests.store.backends import raw_keys, store_contains
 
 CASES = 12

@@ -1,0 +1,238 @@
+"""The console in a real browser (Debian's Chromium through Selenium and its ChromeDriver), on a
+real ``ledger serve``, each backend: an adviser's day, what the supervisor and the DPO then see,
+the role x structure matrix as pages, and axe-core on every page. Screenshots of each page go to
+``LEDGER_SCREENSHOTS`` (``var/screenshots`` by default; ``make test`` says where)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
+
+from runtime.settings import Settings
+from runtime.wiring import open_view_db
+from tests.builders import OTHER
+from tests.live import LiveServer, register, request_body
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+SHOTS = Path(os.environ.get("LEDGER_SCREENSHOTS", "var/screenshots"))
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not (CHROMIUM and DRIVER):
+        pytest.skip("Chromium and ChromeDriver missing: `make test` installs Debian's packages")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--window-size=1280,1000", "--lang=fr-FR"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(DRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def console(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(settings, tmp_path / "server.log", register(settings))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class Walk:
+    """One browser on the console: visit, fill, check axe, take the screenshot."""
+
+    def __init__(self, driver: Any, server: LiveServer, backend: str) -> None:
+        self.driver, self.server, self.backend = driver, server, backend
+        self.pages: list[str] = []
+
+    def go(self, path: str) -> None:
+        self.driver.get(self.server.url + path)
+
+    def sign_in(self, name: str) -> None:
+        self.driver.delete_all_cookies()
+        self.go("/console/connexion")
+        self.driver.find_element(By.ID, "jeton").send_keys(self.server.tokens[name])
+        self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+    def fill(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            element = self.driver.find_element(By.NAME, name)
+            if element.tag_name == "select":
+                Select(element).select_by_value(value)
+            elif element.get_attribute("type") == "checkbox":
+                if not element.is_selected():
+                    element.click()
+            else:
+                element.clear()
+                element.send_keys(value)
+
+    def submit(self, action: str) -> None:
+        form = self.driver.find_element(By.CSS_SELECTOR, f"form[action='{action}']")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    @property
+    def text(self) -> str:
+        return str(self.driver.find_element(By.TAG_NAME, "body").text)
+
+    def shot(self, name: str) -> None:
+        """Checks the page with axe-core (no serious or critical violation), then saves it."""
+        self.driver.execute_script(AXE.read_text())
+        violations = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {resultTypes: ['violations']})"
+            ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.length])));"
+        )
+        serious = [v for v in violations if v[1] in SERIOUS]
+        assert serious == [], (name, serious)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(SHOTS / f"{self.backend}-{len(self.pages):02d}-{name}.png"))
+        self.pages.append(name)
+
+
+def test_an_advisers_day_then_what_the_supervisor_and_the_dpo_see(
+    browser: Any, console: LiveServer, settings: Settings
+) -> None:
+    walk = Walk(browser, console, settings.backend)
+    walk.go("/console/demandes")
+    assert "Connexion" in browser.title  # no session: the sign-in page
+    walk.shot("connexion")
+
+    walk.sign_in("adviser-ana")
+    assert "Demandes de France Services montauban" in walk.text
+    walk.shot("demandes")
+    walk.go("/console/demandes/nouvelle")
+    walk.shot("nouvelle-demande")
+    walk.fill(
+        {
+            "first_name": "Jeanne",
+            "last_name": "Martin",
+            "birth_date": "1950-02-03",
+            "channel": "email",
+            "partner": "caf",
+            "theme": "rsa",
+        }
+    )
+    walk.submit("/console/demandes/nouvelle")
+    assert "Demande enregistrée." in walk.text
+    case_url = browser.current_url.split("?")[0]
+    walk.shot("demande")
+
+    walk.go("/console/mandats/nouveau")
+    walk.submit("/console/mandats/nouveau")  # nothing filled: every precondition named at once
+    assert "problèmes à corriger" in walk.text
+    walk.shot("mandat-incomplet")
+    walk.fill(
+        {
+            "first_name": "Jeanne",
+            "last_name": "Martin",
+            "birth_date": "1950-02-03",
+            "identity_checked": "on",
+            "notice_given": "on",
+            "document_sha256": "a" * 64,
+            "signed_on_site": "on",
+        }
+    )
+    browser.find_element(By.CSS_SELECTOR, "input[name=scope_caf][value=act_on_behalf]").click()
+    walk.submit("/console/mandats/nouveau")
+    assert "Mandat enregistré." in walk.text
+    walk.shot("mandat")
+
+    browser.get(case_url)
+    case_path = case_url.removeprefix(console.url)
+    walk.fill({"procedure": "rsa_renewal"})
+    walk.submit(f"{case_path}/action")
+    assert "action pour le compte de l'usager" in walk.text
+    walk.fill({"summary": "Pièces à fournir listées"})
+    walk.submit(f"{case_path}/reponse")
+    assert "réponse apportée" in walk.text
+    walk.shot("demande-traitee")
+
+    walk.sign_in("supervisor-sam")
+    assert "Tableau de bord de France Services montauban" in walk.text
+    walk.shot("tableau-de-bord")
+    browser.get(case_url)
+    assert "mandat" in walk.text
+    assert "réponse apportée" in walk.text
+    walk.fill({"au": datetime.now(UTC).date().isoformat()})
+    walk.submit(case_path)
+    assert "État au" in walk.text
+    walk.shot("chronologie")
+
+    walk.sign_in("dpo-lea")
+    assert "Journal d'audit" in walk.text
+    assert "données consultées" in walk.text  # the adviser's and supervisor's reads
+    walk.shot("audit")
+    walk.go("/console/violations/nouvelle")
+    walk.fill(
+        {
+            "description": "ordinateur portable volé",
+            "data_categories": "identity",
+            "approx_subjects": "40",
+            "approx_records": "120",
+            "likely_consequences": "usurpation d'identité",
+            "measures": "effacement à distance",
+            "contact": "dpd@example.org",
+        }
+    )
+    walk.submit("/console/violations/nouvelle")
+    assert "à notifier, dans les délais" in walk.text
+    assert "2 j 23 h" in walk.text  # the CNIL countdown: 72 hours from now
+    walk.shot("violations")
+    walk.go("/console/acces")
+    walk.fill({"first_name": "Jeanne", "last_name": "Martin", "birth_date": "1950-02-03"})
+    walk.submit("/console/acces")
+    walk.shot("droit-d-acces")
+    browser.find_element(By.LINK_TEXT, "voir").click()
+    walk.submit("/console/destructions")
+    assert "Données détruites" in walk.text
+    walk.shot("donnees-detruites")
+
+    walk.sign_in("adviser-ana")
+    browser.get(case_url)
+    assert "Données détruites" in walk.text
+    assert "Martin" not in walk.text
+    walk.shot("demande-detruite")
+
+
+def test_the_role_matrix_in_the_browser(
+    browser: Any, console: LiveServer, settings: Settings
+) -> None:
+    walk = Walk(browser, console, f"{settings.backend}-matrice")
+    with console.client("adviser", OTHER) as theirs:
+        elsewhere = theirs.post("/v1/requests", json=request_body(OTHER)).json()
+    walk.sign_in("adviser-ana")
+    walk.go(f"/console/demandes/{elsewhere['id']}")
+    assert "Page introuvable" in walk.text  # another structure's case does not exist here
+    walk.shot("404")
+    walk.go("/console/audit")
+    assert "Accès refusé" in walk.text
+    walk.shot("403")
+    _idle(settings, minutes=31)
+    walk.go("/console/demandes")
+    assert "Connexion" in browser.title  # an expired session goes back to sign-in
+
+
+def _idle(settings: Settings, minutes: int) -> None:
+    """Every console session last seen ``minutes`` ago (the server's clock is the real one)."""
+    seen = (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat(timespec="microseconds")
+    views = open_view_db(settings)
+    try:
+        with views.transaction() as tx:
+            tx.run("UPDATE console_sessions SET last_seen_at = :at", {"at": seen[:26] + "Z"})
+    finally:
+        views.close()

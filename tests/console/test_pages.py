@@ -1,0 +1,243 @@
+"""The console over HTTP, on each backend: sign-in and sessions, CSRF, the security headers,
+the role x structure matrix as pages, and each role's pages answering in French."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+
+from store.tokens import TokenStore
+from tests.builders import HOME, MARTIN, NOW, OTHER, Api
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, html
+    return found.group(1)
+
+
+def sign_in(api: Api, name: str) -> str:
+    """Signs in with the token of ``name`` (tests.builders.CALLERS); returns a page's CSRF."""
+    api.client.cookies.clear()
+    form = api.client.get("/console/connexion")
+    assert form.status_code == 200
+    answer = api.client.post(
+        "/console/connexion",
+        data={"jeton": api.tokens[name], "csrf": csrf_of(form.text), "suite": ""},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    landing = api.client.get(answer.headers["location"])
+    assert landing.status_code == 200, landing.text
+    return csrf_of(landing.text)
+
+
+def test_without_a_session_every_page_goes_to_sign_in(api: Api) -> None:
+    for path in ("/console/", "/console/demandes", "/console/audit", "/console/jetons"):
+        answer = api.client.get(path, follow_redirects=False)
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/console/connexion?suite=")
+    page = api.client.get("/console/connexion")
+    assert 'lang="fr"' in page.text
+    assert "Jeton d'accès" in page.text
+
+
+def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session(api: Api) -> None:
+    form = api.client.get("/console/connexion")
+    answer = api.client.post(
+        "/console/connexion",
+        data={"jeton": api.tokens["adviser-ana"], "csrf": csrf_of(form.text)},
+        follow_redirects=False,
+    )
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie or "samesite=strict" in cookie.lower()
+    assert answer.headers["location"] == "/console/demandes"
+    session = api.client.cookies.get("registre_session")
+    page = api.client.get("/console/demandes")
+    assert page.status_code == 200
+    out = api.client.post("/console/deconnexion", data={"csrf": csrf_of(page.text)})
+    assert out.status_code == 200  # the sign-in page, after the redirect
+    api.client.cookies.set("registre_session", session or "", path="/console")
+    again = api.client.get("/console/demandes", follow_redirects=False)
+    assert again.status_code == 303  # the old cookie names a closed session
+
+
+def test_a_wrong_token_or_a_forged_form_signs_nobody_in(api: Api) -> None:
+    form = api.client.get("/console/connexion")
+    wrong = api.client.post(
+        "/console/connexion", data={"jeton": "fsl_nothing", "csrf": csrf_of(form.text)}
+    )
+    assert wrong.status_code == 401
+    assert "Jeton inconnu" in wrong.text
+    forged = api.client.post(
+        "/console/connexion", data={"jeton": api.tokens["adviser-ana"], "csrf": "forged"}
+    )
+    assert forged.status_code == 403
+    assert "registre_session" not in forged.headers.get("set-cookie", "")
+
+
+def test_a_session_idle_for_30_minutes_ends(api: Api) -> None:
+    sign_in(api, "adviser-ana")
+    api.clock.advance(minutes=29)
+    assert api.client.get("/console/demandes", follow_redirects=False).status_code == 200
+    api.clock.advance(minutes=31)
+    assert api.client.get("/console/demandes", follow_redirects=False).status_code == 303
+
+
+def test_a_revoked_token_ends_its_sessions(api: Api) -> None:
+    sign_in(api, "adviser-ana")
+    TokenStore(api.services.views).revoke("adviser-ana", NOW + timedelta(minutes=1))
+    assert api.client.get("/console/demandes", follow_redirects=False).status_code == 303
+
+
+def test_pages_carry_a_strict_content_security_policy_and_no_inline_script(api: Api) -> None:
+    sign_in(api, "adviser-ana")
+    page = api.client.get("/console/demandes")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "'unsafe-inline'" not in policy
+    assert "<script" not in page.text
+    assert "style=" not in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-frame-options"] == "DENY"
+
+
+def test_a_form_without_its_csrf_secret_is_refused_and_changes_nothing(api: Api) -> None:
+    sign_in(api, "adviser-ana")
+    before = api.position()
+    answer = api.client.post(
+        "/console/demandes/nouvelle",
+        data=_case_form("forged"),
+    )
+    assert answer.status_code == 403
+    assert "Le formulaire a expiré" in answer.text
+    assert api.position() == before
+
+
+def _case_form(csrf: str, **overrides: str) -> dict[str, str]:
+    return {
+        "csrf": csrf,
+        "structure": HOME,
+        "channel": "email",
+        "partner": "caf",
+        "mission": "administrative_help",
+        "theme": "rsa",
+        "received_at": "",
+        "first_name": MARTIN["first_name"],
+        "last_name": MARTIN["last_name"],
+        "birth_date": MARTIN["birth_date"],
+    } | overrides
+
+
+def test_an_adviser_opens_answers_and_finds_a_case_in_french(api: Api) -> None:
+    csrf = sign_in(api, "adviser-ana")
+    opened = api.client.post("/console/demandes/nouvelle", data=_case_form(csrf))
+    assert opened.status_code == 200
+    assert "Demande enregistrée." in opened.text
+    assert "Demande de Jeanne Martin" in opened.text
+    assert "lundi 23 novembre 2026, 10 h 00" in opened.text  # Paris time, as read in France
+    case_path = str(opened.url.path)
+    answered = api.client.post(
+        f"{case_path}/reponse", data={"csrf": csrf, "summary": "pièces listées"}
+    )
+    assert "réponse apportée" in answered.text
+    api.catch_up()  # the worklist reads the sla view
+    worklist = api.client.get("/console/demandes")
+    assert "Jeanne Martin" in worklist.text
+    assert "courriel" in worklist.text
+    person = {"first_name": "jeanne", "last_name": "MARTIN", "birth_date": "1950-02-03"}
+    found = api.client.post("/console/personnes", data={"csrf": csrf} | person)
+    assert case_path.rsplit("/", 1)[-1] in found.text
+
+
+def test_a_mandate_form_names_every_missing_precondition_at_once(api: Api) -> None:
+    csrf = sign_in(api, "adviser-ana")
+    before = api.position()
+    answer = api.client.post(
+        "/console/mandats/nouveau",
+        data={"csrf": csrf, "structure": HOME, "first_name": "Jeanne", "last_name": "Martin"},
+    )
+    assert answer.status_code == 422
+    assert api.position() == before
+    problems = [html.unescape(p) for p in re.findall(r"<li><strong>([^<]+)</strong>", answer.text)]
+    assert len(problems) >= 4, answer.text
+    assert {"Pièce d'identité", "Périmètre du mandat", "Empreinte du document signé"} <= set(
+        problems
+    )
+
+
+def test_acting_on_behalf_offers_the_persons_mandates_only(api: Api) -> None:
+    csrf = sign_in(api, "adviser-ana")
+    case = api.open_request()
+    mine = api.sign_mandate()
+    other = api.sign_mandate(mandant={"first_name": "Autre", "last_name": "Personne"})
+    page = api.client.get(f"/console/demandes/{case['id']}")
+    assert mine["id"] in page.text
+    assert other["id"] not in page.text
+    acted = api.client.post(
+        f"/console/demandes/{case['id']}/action",
+        data={
+            "csrf": csrf,
+            "mandate": mine["id"],
+            "partner": "caf",
+            "scope": "act_on_behalf",
+            "procedure": "rsa_renewal",
+        },
+    )
+    assert "action pour le compte de l" in acted.text
+    refused = api.client.post(
+        f"/console/demandes/{case['id']}/action",
+        data={
+            "csrf": csrf,
+            "mandate": other["id"],
+            "partner": "caf",
+            "scope": "act_on_behalf",
+            "procedure": "rsa_renewal",
+        },
+    )
+    assert refused.status_code == 409
+    assert "une autre personne" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "status"),
+    [
+        ("adviser-ana", "/console/audit", 403),
+        ("adviser-ana", "/console/tableau-de-bord", 403),
+        ("adviser-ana", "/console/jetons", 403),
+        ("supervisor-sam", "/console/violations", 403),
+        ("dpo-lea", "/console/demandes", 403),
+        ("dpo-lea", "/console/jetons", 403),
+        ("admin-paul", "/console/audit", 403),
+        ("supervisor-sam", "/console/tableau-de-bord", 200),
+        ("dpo-lea", "/console/audit", 200),
+        ("dpo-lea", "/console/violations", 200),
+        ("dpo-lea", "/console/destructions", 200),
+        ("dpo-lea", "/console/integrite", 200),
+        ("dpo-lea", "/console/alertes", 200),
+        ("admin-paul", "/console/structures", 200),
+        ("admin-paul", "/console/jetons", 200),
+    ],
+)
+def test_the_role_matrix_holds_in_the_console(api: Api, who: str, path: str, status: int) -> None:
+    sign_in(api, who)
+    answer = api.client.get(path, follow_redirects=False)
+    assert answer.status_code == status, answer.text
+    if status == 403:
+        assert "Accès refusé" in answer.text
+
+
+def test_another_structures_case_is_a_404_page(api: Api) -> None:
+    theirs = api.open_request(OTHER)
+    sign_in(api, "adviser-ana")
+    answer = api.client.get(f"/console/demandes/{theirs['id']}")
+    assert answer.status_code == 404
+    assert "Page introuvable" in answer.text
+    assert "Martin" not in answer.text
+    assert api.client.get("/console/demandes/not-an-id").status_code == 404
