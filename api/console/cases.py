@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.console.french import message
-from api.console.web import Adviser, CaseWorker, Console, Refused, check_csrf, page
+from api.console.web import Adviser, CaseWorker, Console, Refused, check_csrf, fresh, page
 from api.deps import in_scope, parse_id
 from api.history import history_of
 from domain.access import Purpose
@@ -82,6 +82,7 @@ def shown(console: Console, owner: Case | Mandate, endpoint: str) -> None:
 def worklist(request: Request, console: CaseWorker, structure: str | None = None) -> Response:
     chosen = structure_of(console, structure)
     call = console.call
+    fresh(console, "sla")
     with call.services.reading() as tx:
         rows = sla_queries.worklist(tx, chosen.id.hex, call.now, limit=PAGE)
     shown_rows = []
@@ -410,7 +411,7 @@ def _mandate_form(
         "nouveau_mandat.html",
         console,
         status,
-        values={"valid_until": (now + timedelta(days=365)).date().isoformat()} | values,
+        values={"valid_until": (now + timedelta(days=180)).date().isoformat()} | values,
         problems=problems,
         partners=list(Partner),
         structures=sorted(console.caller.structures),

@@ -79,6 +79,10 @@ LABELS: dict[str, dict[str, str]] = {
         "notified_late": "notifiée en retard",
         "not_required": "notification non requise",
     },
+    "purpose": {
+        "case_handling": "traitement du dossier",
+        "subject_access_request": "droit d'accès (RGPD, art. 15)",
+    },
     "mandate_state": {"active": "actif", "revoked": "révoqué", "expired": "échu"},
     "kind": {
         "sla": "délai de réponse",
@@ -107,7 +111,18 @@ LABELS: dict[str, dict[str, str]] = {
         "Used": "mandat utilisé",
         "Revoked": "mandat révoqué",
         "Expired": "mandat arrivé à échéance",
-        "DataAccessed": "données consultées",
+        "PersonalDataRead": "données consultées",
+        "Declared": "violation déclarée",
+        "RiskAssessed": "risque évalué",
+        "CnilNotified": "notifiée à la CNIL",
+        "SubjectsInformed": "personnes informées",
+        "SubjectsExempted": "personnes non informées (motif)",
+        "Closed": "violation close",
+        "Registered": "structure enregistrée",
+        "TimetableChanged": "horaires modifiés",
+        "Raised": "alerte levée",
+        "Acknowledged": "alerte prise en charge",
+        "DeliveryAttempted": "alerte envoyée",
     },
 }
 

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.console.cases import Field, problems_of
 from api.console.french import label
-from api.console.web import Dpo, Refused, Supervisor, SupervisorOrDpo, check_csrf, page
+from api.console.web import Dpo, Refused, Supervisor, SupervisorOrDpo, check_csrf, fresh, page
 from api.instants import canonical
 from api.scoping import scoped_structure
 from domain.access import Purpose
@@ -54,6 +54,7 @@ def bars(items: list[tuple[str, float | None]], width: int = 420) -> dict[str, A
 @router.get("/tableau-de-bord")
 def dashboard(request: Request, console: Supervisor, structure: str | None = None) -> Response:
     call = console.call
+    fresh(console, "sla")
     view_id = scoped_structure(call, structure)
     code = structure or sorted(console.caller.structures)[0]
     chosen: Structure = call.ledger.structures.get(code)
@@ -120,6 +121,7 @@ def quarterly_report(
 @router.get("/alertes")
 def alerts(request: Request, console: SupervisorOrDpo) -> Response:
     call = console.call
+    fresh(console, "alerts")
     scope = None
     if console.caller.role == "supervisor":
         scope = sorted(structure_uuid(s).hex for s in console.caller.structures)
@@ -165,6 +167,7 @@ def audit_trail(
         "end": _day(au, end=True),
     }
     call = console.call
+    fresh(console, "audit_trail")
     if format == "csv":
         with call.services.reading() as tx:
             body = "".join(csv_chunks(canonical(line) for line in audit.csv_lines(tx, **filters)))
@@ -216,6 +219,7 @@ def _day(value: str | None, end: bool = False) -> datetime | None:
 @router.get("/violations")
 def breaches(request: Request, console: Dpo) -> Response:
     call = console.call
+    fresh(console, "breaches")
     with call.services.reading() as tx:
         rows = register(tx, call.now, None)
     entries = []
@@ -295,6 +299,7 @@ def declare_breach(
 @router.get("/destructions")
 def destructions(request: Request, console: Dpo) -> Response:
     call = console.call
+    fresh(console, "retention", "audit_trail")
     with call.services.reading() as tx:
         due = retention.due(tx, call.now + timedelta(days=30), 200)
         done = [

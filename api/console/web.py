@@ -124,6 +124,12 @@ SupervisorOrDpo = Annotated[Console, allowed(Role.SUPERVISOR, Role.DPO)]
 Anyone = Annotated[Console, allowed(*Role)]
 
 
+def fresh(console: Console, *views: str) -> None:
+    """Read-your-writes: the views a page reads first take in what was just written (the
+    runner is safe beside the one that follows the log: each view's batch is locked)."""
+    console.call.services.runner.run_until_idle(list(views))
+
+
 def check_csrf(console: Console, sent: str) -> None:
     if not hmac.compare_digest(console.csrf.encode(), sent.encode()):
         raise Refused(403, "csrf")
