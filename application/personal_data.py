@@ -62,19 +62,37 @@ class PersonalDataCommands:
         self, owner: Request | Mandate, *, endpoint: str, purpose: str, actor: Actor, now: datetime
     ) -> DataAccess:
         """Records that ``actor`` was shown the personal data of ``owner``'s envelope."""
-        is_request = isinstance(owner, Request)
-        access = DataAccess.record(
-            envelope_id=owner.envelope_id,
-            structure_id=owner.structure_id,
-            request_id=owner.id if is_request else None,
-            mandate_id=None if is_request else owner.id,
-            endpoint=endpoint,
-            purpose=parse_enum(Purpose, purpose, "purpose"),
-            actor=actor,
-            now=now,
-        )
-        self.unit.save(access)
-        return access
+        return self.record_accesses(
+            [owner], endpoint=endpoint, purpose=purpose, actor=actor, now=now
+        )[0]
+
+    def record_accesses(
+        self,
+        owners: list[Request | Mandate],
+        *,
+        endpoint: str,
+        purpose: str,
+        actor: Actor,
+        now: datetime,
+    ) -> list[DataAccess]:
+        """One read of several envelopes (a page listing people): one record each, one save."""
+        parsed = parse_enum(Purpose, purpose, "purpose")
+        accesses = [
+            DataAccess.record(
+                envelope_id=owner.envelope_id,
+                structure_id=owner.structure_id,
+                request_id=owner.id if isinstance(owner, Request) else None,
+                mandate_id=None if isinstance(owner, Request) else owner.id,
+                endpoint=endpoint,
+                purpose=parsed,
+                actor=actor,
+                now=now,
+            )
+            for owner in owners
+        ]
+        if accesses:
+            self.unit.save(*accesses)
+        return accesses
 
     def purge_visit_tokens(self, keep_from: str) -> int:
         """Deletes the visit tokens of every quarter before ``keep_from``; how many."""

@@ -22,23 +22,29 @@ import argparse
 import json
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from fastapi.testclient import TestClient
 
 from bench import api, scheduler
 from bench.commands import store
 from bench.projections import ACTOR, START, dashboard_latency, register_structures
 from domain.structure import Structure
 from projections import VIEW_TABLES, audit
+from runtime.asgi import build_app
 from runtime.settings import Settings
-from runtime.wiring import migrate, open_ledger, open_runner
+from runtime.wiring import migrate, open_ledger, open_runner, open_view_db
+from store.tokens import TokenStore
 from tests.projections.bulk import bulk_requests
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -135,6 +141,72 @@ def grow(settings: Settings, structures: list[Structure], before: int, after: in
     return events
 
 
+def console_latency(settings: Settings, samples: int = 60) -> dict[str, tuple[float, float]]:
+    """Each console page beside the API call that reads the same view, in one process: p50 and
+    p95 in ms (the console page also renders HTML and records the reads it shows)."""
+    views = open_view_db(settings)
+    tokens = TokenStore(views)
+    now = datetime.now(UTC)
+    suffix = secrets.token_hex(3)
+    made = {
+        role: tokens.create(f"bench-{role}-{suffix}", role, ["s00"] if role != "dpo" else [], now)
+        for role in ("adviser", "supervisor", "dpo")
+    }
+    views.close()
+    app = build_app(settings, embedded_projections=False, embedded_scheduler=False)
+    found: dict[str, tuple[float, float]] = {}
+    with TestClient(app) as client:
+        with runner_reading(settings) as tx:
+            request_ids = [r[0] for r in tx.all("SELECT request_id FROM {sla} LIMIT 200")]
+        pairs = {
+            "supervisor": [
+                ("dashboard", "/v1/dashboards/sla?structure_id=s00", "/console/tableau-de-bord"),
+            ],
+            "adviser": [
+                ("worklist", "/v1/requests?structure_id=s00&limit=50", "/console/demandes")
+            ],
+            "dpo": [
+                (
+                    "audit trail of a request",
+                    "/v1/audit/events?request_id={id}",
+                    "/console/audit?demande={id}",
+                )
+            ],
+        }
+        rng = random.Random(5)
+        for role, checks in pairs.items():
+            bearer = {"Authorization": f"Bearer {made[role]}"}
+            client.cookies.clear()
+            form = client.get("/console/connexion").text
+            csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            client.post("/console/connexion", data={"jeton": made[role], "csrf": csrf})
+            for name, api_path, console_path in checks:
+                for label, path, headers in (
+                    ("API", api_path, bearer),
+                    ("console", console_path, {}),
+                ):
+                    timings = []
+                    for _ in range(samples):
+                        target = path.format(id=rng.choice(request_ids))
+                        started = time.perf_counter()
+                        answer = client.get(target, headers=headers)
+                        timings.append((time.perf_counter() - started) * 1000)
+                        if answer.status_code != 200:
+                            raise SystemExit(f"{target}: {answer.status_code}")
+                    found[f"{name} ({label})"] = quantiles(timings)
+    return found
+
+
+@contextmanager
+def runner_reading(settings: Settings) -> Iterator[Any]:
+    views = open_view_db(settings)
+    try:
+        with views.reading(VIEW_TABLES) as tx:
+            yield tx
+    finally:
+        views.close()
+
+
 def views_section(
     settings: Settings, requests: int, events: int, label: str
 ) -> tuple[list[Row], dict[str, Any]]:
@@ -153,6 +225,7 @@ def views_section(
     runner.db.close()
     parts.close()
     audit_p50, audit_p95 = audit_latency(settings)
+    pages = console_latency(settings)
     events = sequential["events"]
     section = f"views, {label} ({requests:,} requests, {events:,} events)"
     bare = events / sequential["bare_read_s"]
@@ -187,6 +260,15 @@ def views_section(
     rows.append(Row(section, "dashboard p95", backend, dashboard["dashboard_p95_ms"], "ms"))
     rows.append(Row(section, "audit trail of a request p50", backend, audit_p50, "ms"))
     rows.append(Row(section, "audit trail of a request p95", backend, audit_p95, "ms"))
+    for name in ("dashboard", "worklist", "audit trail of a request"):
+        api_p50, api_p95 = pages[f"{name} (API)"]
+        page_p50, page_p95 = pages[f"{name} (console)"]
+        rows.append(
+            Row(section, f"console page {name} p50", backend, page_p50, "ms", "API call", api_p50)
+        )
+        row = Row(section, f"console page {name} p95", backend, page_p95, "ms", "API call", api_p95)
+        row.target, row.met = "< 100 ms", page_p95 < 100
+        rows.append(row)
     raw = {
         "events": events,
         "sequential": sequential,
@@ -194,6 +276,7 @@ def views_section(
         "parallel_s": round(parallel_s, 1),
         "dashboard": dashboard,
         "audit_ms": [audit_p50, audit_p95],
+        "pages_ms": pages,
     }
     return rows, raw
 

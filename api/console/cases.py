@@ -85,10 +85,16 @@ def worklist(request: Request, console: CaseWorker, structure: str | None = None
     fresh(console, "sla")
     with call.services.reading() as tx:
         rows = sla_queries.worklist(tx, chosen.id.hex, call.now, limit=PAGE)
+    cases = [call.ledger.requests.get(UUID(row["request_id"])) for row in rows]
+    call.ledger.personal_data.record_accesses(  # every name on the page is a read
+        [case for case in cases if case.user],
+        endpoint="GET /console/demandes",
+        purpose=Purpose.CASE_HANDLING,
+        actor=call.actor,
+        now=call.now,
+    )
     shown_rows = []
-    for row in rows:
-        case = call.ledger.requests.get(UUID(row["request_id"]))
-        shown(console, case, "GET /console/demandes")
+    for row, case in zip(rows, cases, strict=True):
         due = _parsed(row["due_at"])
         shown_rows.append(
             row
