@@ -136,16 +136,23 @@ def entries(
     actor: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    structure_id: str | None = None,
+    action: str | None = None,
+    legal_basis: str | None = None,
     page: int = 1000,
 ) -> Iterator[dict[str, Any]]:
-    """Streams matching entries in position order, one page at a time (never all in memory)."""
+    """Streams matching entries in position order, one page at a time (never all in memory).
+    ``structure_id`` is the structure's view id (its UUID's hex)."""
     filters = {
         "request_id": request_id,
         "mandate_id": mandate_id,
         "envelope_id": envelope_id,
         "actor": actor,
+        "structure_id": structure_id,
+        "action": action,
+        "legal_basis": legal_basis,
     }
-    clauses = [f"{column} = :{column}" for column, value in filters.items() if value] + [
+    clauses = [f"a.{column} = :{column}" for column, value in filters.items() if value] + [
         "position > :after"
     ]
     params: dict[str, Any] = {

@@ -218,6 +218,15 @@ def moment(instant: datetime | None, tz: ZoneInfo = PARIS) -> str:
     return format_datetime(instant, "EEEE d MMMM y, HH 'h' mm", tzinfo=tz, locale="fr_FR")
 
 
+def stored(value: str | datetime | None, tz: ZoneInfo = PARIS) -> str:
+    """An instant as the views store it (ISO text, UTC) shown like ``moment``."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment(value, tz)
+
+
 def day(instant: datetime | None, tz: ZoneInfo = PARIS) -> str:
     if instant is None:
         return "—"

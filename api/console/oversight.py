@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Request
@@ -148,26 +149,61 @@ def acknowledge(
     return RedirectResponse("/console/alertes", status_code=303)
 
 
+AUDITED_ACTIONS = (
+    "Request.Opened",
+    "Request.Responded",
+    "Request.ActedOnBehalf",
+    "Request.Resolved",
+    "Request.PersonalDataDestroyed",
+    "Mandate.Signed",
+    "Mandate.Used",
+    "Mandate.Revoked",
+    "Mandate.PersonalDataDestroyed",
+    "DataAccess.PersonalDataRead",
+    "Breach.Declared",
+    "Breach.CnilNotified",
+)
+LEGAL_BASES = {"gdpr-6-1-e": "RGPD 6.1.e (mission de service public)", "gdpr-15": "RGPD 15"}
+
+
 @router.get("/audit")
 def audit_trail(
     request: Request,
     console: Dpo,
     acteur: str | None = None,
     demande: str | None = None,
+    enveloppe: str | None = None,
+    structure: str | None = None,
+    action: str | None = None,
+    base: str | None = None,
     du: str | None = None,
     au: str | None = None,
     format: str = "html",
 ) -> Response:
-    """Filters on the references a DPO holds (a request id, an adviser's token name, a
-    period): no personal data in any URL."""
+    """Filters on the references a DPO holds (a request or envelope id, an adviser's token
+    name, a structure's code, an action, a legal basis, a period): no personal data in any URL."""
+    values = {
+        "acteur": acteur or "",
+        "demande": demande or "",
+        "enveloppe": enveloppe or "",
+        "structure": structure or "",
+        "action": action or "",
+        "base": base or "",
+        "du": du or "",
+        "au": au or "",
+    }
     filters: dict[str, Any] = {
         "actor": acteur or None,
         "request_id": _hex(demande),
+        "envelope_id": _hex(enveloppe),
+        "structure_id": structure_uuid(structure).hex if structure else None,
+        "action": action if action in AUDITED_ACTIONS else None,
+        "legal_basis": base if base in LEGAL_BASES else None,
         "start": _day(du),
         "end": _day(au, end=True),
     }
     call = console.call
-    fresh(console, "audit_trail")
+    fresh(console, "structures", "audit_trail")
     if format == "csv":
         with call.services.reading() as tx:
             body = "".join(csv_chunks(canonical(line) for line in audit.csv_lines(tx, **filters)))
@@ -182,17 +218,15 @@ def audit_trail(
             entries.append(entry)
             if len(entries) >= 200:
                 break
-    query = "&".join(
-        f"{k}={v}"
-        for k, v in (("acteur", acteur), ("demande", demande), ("du", du), ("au", au))
-        if v
-    )
+    query = urlencode({k: v for k, v in values.items() if v})
     return page(
         request,
         "audit.html",
         console,
         entries=entries,
-        values={"acteur": acteur or "", "demande": demande or "", "du": du or "", "au": au or ""},
+        values=values,
+        actions=AUDITED_ACTIONS,
+        bases=LEGAL_BASES,
         csv_link=f"/console/audit?format=csv{'&' + query if query else ''}",
     )
 
@@ -299,7 +333,7 @@ def declare_breach(
 @router.get("/destructions")
 def destructions(request: Request, console: Dpo) -> Response:
     call = console.call
-    fresh(console, "retention", "audit_trail")
+    fresh(console, "structures", "retention", "audit_trail")
     with call.services.reading() as tx:
         due = retention.due(tx, call.now + timedelta(days=30), 200)
         done = [

@@ -241,3 +241,29 @@ def test_another_structures_case_is_a_404_page(api: Api) -> None:
     assert "Page introuvable" in answer.text
     assert "Martin" not in answer.text
     assert api.client.get("/console/demandes/not-an-id").status_code == 404
+
+
+def test_the_dpo_filters_the_audit_trail_by_structure_action_and_legal_basis(api: Api) -> None:
+    mine, theirs = api.open_request(), api.open_request(OTHER)
+    api.call("GET", f"/v1/requests/{mine['id']}", "adviser")
+    api.call("GET", f"/v1/requests/{theirs['id']}", "adviser", OTHER)
+    csrf = sign_in(api, "dpo-lea")
+    assert csrf
+    page = api.client.get(
+        "/console/audit",
+        params={"structure": HOME, "action": "DataAccess.PersonalDataRead", "base": "gdpr-6-1-e"},
+    )
+    assert page.status_code == 200
+    rows = re.findall(r"<tr><td>.*?</tr>", page.text, flags=re.S)
+    assert len(rows) == 1, rows
+    assert "données consultées" in rows[0]
+    assert HOME in rows[0]
+    export = api.client.get("/console/audit", params={"structure": OTHER, "format": "csv"})
+    assert export.headers["content-type"].startswith("text/csv")
+    lines = [line.split(",") for line in export.text.strip().splitlines()]
+    assert [line[4] for line in lines[1:]] == [
+        "Structure.Registered",
+        "Request.Opened",
+        "DataAccess.PersonalDataRead",
+    ]
+    assert {line[5] for line in lines[1:]} == {OTHER}
