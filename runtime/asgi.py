@@ -15,8 +15,18 @@ from api.deps import Services
 from domain.working_time import preload
 from runtime.logs import configure_logging
 from runtime.settings import Settings
-from runtime.wiring import open_ledger, open_runner, open_scheduler, open_tokens, open_view_db
+from runtime.wiring import (
+    leader_lock,
+    open_ledger,
+    open_runner,
+    open_scheduler,
+    open_tokens,
+    open_view_db,
+)
 from scheduler import heartbeat
+from scheduler.runner import LeaderLock
+
+VIEWS_RETRY_SECONDS = 5.0
 
 
 def _now() -> datetime:
@@ -75,13 +85,29 @@ def build_app(
     return create_app(services, max_body_bytes=settings.max_body_bytes)
 
 
+def views_lock(settings: Settings, stop: threading.Event) -> LeaderLock | None:
+    """The ``views`` lock once this worker holds it; ``None`` if stopped while waiting."""
+    lock = leader_lock(settings, "views")
+    while not lock.acquire():
+        if stop.wait(VIEWS_RETRY_SECONDS):
+            return None
+    return lock
+
+
 def _run_views(settings: Settings, stop: threading.Event) -> None:
+    """One runner per server, not one per worker: the workers would only take turns on the
+    same views (and on SQLite, on its one write lock). The worker holding the ``views`` lock
+    runs it; the others try again every few seconds, so one takes over if it stops."""
+    lock = views_lock(settings, stop)
+    if lock is None:
+        return
     runner, reader = open_runner(settings)
     try:
         runner.run_forever(stop.is_set, stop.wait)
     finally:
         runner.db.close()
         reader.close()
+        lock.release()
 
 
 def app() -> FastAPI:

@@ -265,13 +265,15 @@ def rotate_master_key(settings: Settings) -> Rotation:
     return Rotation(rewrapped, scrubbed, current)
 
 
-def leader_lock(settings: Settings) -> LeaderLock:
+def leader_lock(settings: Settings, role: str = "scheduler") -> LeaderLock:
+    """One holder among the processes of a store: the scheduler's leader, or (``role="views"``)
+    the one server worker that runs the embedded projection runner."""
     if settings.backend == "sqlite":
         path = settings.sqlite_path
-        return FileLeaderLock(path.with_name(path.name + ".scheduler-lock"))
-    return PostgresLeaderLock(
-        settings.database_url.split("?")[0], settings.eventsourcing_env()["POSTGRES_SCHEMA"]
-    )
+        return FileLeaderLock(path.with_name(f"{path.name}.{role}-lock"))
+    schema = settings.eventsourcing_env()["POSTGRES_SCHEMA"]
+    key = schema if role == "scheduler" else f"{schema}/{role}"
+    return PostgresLeaderLock(settings.database_url.split("?")[0], key)
 
 
 def notifier(settings: Settings, ledger: Ledger, clock: Callable[[], datetime]) -> Fanout:

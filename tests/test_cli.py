@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from runtime import cli
-from runtime.asgi import build_app
+from runtime.asgi import VIEWS_RETRY_SECONDS, build_app, views_lock
 from runtime.settings import Settings
-from runtime.wiring import open_ledger, open_view_db
+from runtime.wiring import leader_lock, open_ledger, open_view_db
 from store.tokens import TOKENS_DDL, TokenStore
 from tests.builders import verify_ledger
 
@@ -308,3 +308,28 @@ def test_migrate_adds_the_token_columns_to_a_table_of_an_earlier_release(env: Se
         assert [row["name"] for row in TokenStore(db).listing()] == ["after"]
     finally:
         db.close()
+
+
+class _Stopping:
+    """A stop event whose first wait says "stop": ``views_lock`` gives up at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        return True
+
+
+def test_only_one_worker_of_a_server_runs_the_embedded_views(settings: Settings) -> None:
+    """The workers of one server would only take turns on the views (and on SQLite's one write
+    lock): the worker holding the ``views`` lock runs them, the others wait to take over."""
+    holder = leader_lock(settings, "views")
+    assert holder.acquire()
+    waiting = _Stopping()
+    assert views_lock(settings, waiting) is None  # type: ignore[arg-type]
+    assert waiting.waits == [VIEWS_RETRY_SECONDS]
+    holder.release()
+    taken = views_lock(settings, _Stopping())  # type: ignore[arg-type]
+    assert taken is not None
+    taken.release()
