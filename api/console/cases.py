@@ -17,7 +17,7 @@ from api.console.web import Adviser, CaseWorker, Console, Refused, check_csrf, f
 from api.deps import in_scope, parse_id
 from api.history import history_of
 from domain.access import Purpose
-from domain.errors import LedgerError, NotFound
+from domain.errors import LedgerError
 from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
 from domain.request import Request as Case
@@ -28,7 +28,6 @@ from projections import sla_queries
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Field = Annotated[str, Form()]
-Optional = Annotated[str, Form()]
 PAGE = 50
 
 
@@ -164,13 +163,18 @@ def open_case(
     if birth_date:
         user["birth_date"] = birth_date
     try:
+        received = _instant(received_at, chosen.calendar.tz) or console.call.now
+    except ValueError:
+        problem = {"field": "received_at", "text": message("invalid_input")}
+        return _new_case(request, console, values, [problem], 422)
+    try:
         case = console.call.ledger.requests.open_request(
             structure_code=chosen.code,
             channel=channel,
             partner=partner,
             mission=mission,
             theme=theme,
-            received_at=_instant(received_at, chosen.calendar.tz) or console.call.now,
+            received_at=received,
             user=user,
             actor=console.call.actor,
             now=console.call.now,
@@ -454,11 +458,19 @@ async def sign_mandate(request: Request, console: Adviser) -> Response:
             values.get("notice_version", "") if values.get("notice_given") == "on" else ""
         ),
         "scopes": scopes,
-        "valid_until": _end_of(until, tz) if until else None,
+        "valid_until": None,
         "originals": int(values["originals"]) if values.get("originals", "").isdigit() else None,
         "signed_document_sha256": values.get("document_sha256") or None,
         "signed_on_site": values.get("signed_on_site") == "on" or None,
     }
+
+    try:
+        preconditions["valid_until"] = _end_of(until, tz) if until else None
+    except ValueError:
+        problem = {"field": "valid_until", "text": message("invalid_input")}
+        return await run_in_threadpool(
+            _mandate_form, request, console, values | {"scopes": scopes}, [problem], 422
+        )
 
     def sign() -> Mandate:
         return console.call.ledger.mandates.sign_mandate(
@@ -473,11 +485,6 @@ async def sign_mandate(request: Request, console: Adviser) -> Response:
     except LedgerError as error:
         return await run_in_threadpool(
             _mandate_form, request, console, values | {"scopes": scopes}, problems_of(error), 422
-        )
-    except ValueError:
-        problem = {"field": "valid_until", "text": "Cette valeur n'est pas acceptée."}
-        return await run_in_threadpool(
-            _mandate_form, request, console, values | {"scopes": scopes}, [problem], 422
         )
     return RedirectResponse(f"/console/mandats/{mandate.id.hex}?signe=1", status_code=303)
 
@@ -548,6 +555,4 @@ def revoke(
         return _mandate(
             request, console, _load_mandate(console, mandate_id), problems_of(error), 409
         )
-    except NotFound:
-        raise
     return RedirectResponse(f"/console/mandats/{mandate.id.hex}", status_code=303)

@@ -38,7 +38,11 @@ def browser() -> Iterator[Any]:
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--window-size=1280,1000", "--lang=fr-FR"):
         options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(DRIVER))
+    # the browser's own widgets (date fields) follow its locale: French, as at the counter
+    service = webdriver.ChromeService(
+        DRIVER, env=os.environ | {"LANGUAGE": "fr", "LANG": "fr_FR.UTF-8"}
+    )
+    driver = webdriver.Chrome(options=options, service=service)
     try:
         yield driver
     finally:

@@ -267,3 +267,29 @@ def test_the_dpo_filters_the_audit_trail_by_structure_action_and_legal_basis(api
         "DataAccess.PersonalDataRead",
     ]
     assert {line[5] for line in lines[1:]} == {OTHER}
+
+
+@pytest.mark.parametrize(
+    ("who", "method", "path", "form"),
+    [
+        ("adviser-ana", "POST", "/console/demandes/nouvelle", {"received_at": "hier midi"}),
+        ("adviser-ana", "POST", "/console/mandats/nouveau", {"valid_until": "31/12/2027"}),
+        ("adviser-ana", "POST", "/console/mandats/nouveau", {"originals": "deux"}),
+        ("dpo-lea", "POST", "/console/violations/nouvelle", {"aware_at": "9999-99-99"}),
+        ("dpo-lea", "POST", "/console/violations/nouvelle", {"approx_subjects": "-4"}),
+        ("dpo-lea", "GET", "/console/audit?du=1er+janvier", {}),
+        ("dpo-lea", "GET", "/console/audit?demande=pas-un-id", {}),
+        ("supervisor-sam", "GET", "/console/rapport?trimestre=0000-Q9", {}),
+        ("dpo-lea", "POST", "/console/destructions", {"envelope": "pas-un-id", "reason": "x"}),
+    ],
+)
+def test_bad_input_in_a_console_form_is_a_french_page_and_changes_nothing(
+    api: Api, who: str, method: str, path: str, form: dict[str, str]
+) -> None:
+    csrf = sign_in(api, who)
+    before = api.position()
+    base = _case_form(csrf) if path.endswith("/demandes/nouvelle") else {"csrf": csrf}
+    answer = api.client.request(method, path, data=(base | form) if method == "POST" else None)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert 'lang="fr"' in answer.text
+    assert api.position() == before
