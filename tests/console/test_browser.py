@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -98,7 +98,18 @@ class Walk:
         """Clicks and waits for the next page (the current one goes stale)."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.driver, 20).until(staleness_of(page))
+
+        def gone(_: Any) -> bool:
+            try:
+                page.is_enabled()
+            except WebDriverException:  # stale, or (Chromium 156) "does not belong to the document"
+                return True
+            return False
+
+        WebDriverWait(self.driver, 20).until(gone)
+        WebDriverWait(self.driver, 20).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
 
     @property
     def text(self) -> str:
