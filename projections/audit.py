@@ -38,7 +38,7 @@ KINDS = {"Request": "request_id", "Mandate": "mandate_id", "Breach": "breach_id"
 
 audit = Projection(
     name="audit_trail",
-    version=2,
+    version=3,  # 3: each filter's index ends with the position the trail is read in
     tables={
         "audit_trail": "position BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, "
         "role TEXT NOT NULL, action TEXT NOT NULL, structure_id TEXT, request_id TEXT, "
@@ -46,7 +46,16 @@ audit = Projection(
         "endpoint TEXT, chain_hash TEXT NOT NULL",
         "audit_owners": "aggregate_id TEXT PRIMARY KEY, structure_id TEXT, envelope_id TEXT",
     },
-    indexes={"audit_trail": ["request_id", "mandate_id", "envelope_id", "actor, at", "at"]},
+    indexes={
+        "audit_trail": [
+            "request_id, position",
+            "mandate_id, position",
+            "envelope_id, position",
+            "structure_id, position",
+            "actor, at",
+            "at",
+        ]
+    },
 )
 
 
