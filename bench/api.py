@@ -348,27 +348,7 @@ def bench_vs_peer(
 
 
 async def run_phases(url: str, token: str, clients: int, n: int) -> dict[str, Any]:
-    ids: list[str] = [""] * n
-    opened = {
-        "structure_id": "bench",
-        "channel": "email",
-        "partner": "caf",
-        "mission": "information",
-        "theme": "rsa",
-        "received_at": NOW.isoformat(),
-        "user": USER,
-    }
-    answer = {"at": (NOW + timedelta(hours=1)).isoformat(), "summary": "answered"}
-
-    async def open_one(connection: Connection, i: int) -> int:
-        status, body = await connection.post("/v1/requests", opened)
-        if status == 201:
-            ids[i] = json.loads(body)["id"]
-        return status
-
-    async def respond(connection: Connection, i: int) -> int:
-        status, _ = await connection.post(f"/v1/requests/{ids[i]}/responses", answer)
-        return status
+    open_one, respond = commands([""] * n)
 
     async def health(connection: Connection, _: int) -> int:
         return (await connection.get("/v1/health"))[0]

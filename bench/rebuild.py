@@ -16,19 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.projections import read_all
 from runtime.settings import Settings
 from runtime.wiring import open_runner
-
-
-def read_all(read: Callable[[int, int], Any], decode: Callable[[Any], Any] | None) -> int:
-    position, count = 0, 0
-    while page := read(position, 500):
-        if decode:
-            for notification in page:
-                decode(notification)
-        count += len(page)
-        position = page[-1].id
-    return count
 
 
 def seconds(action: Callable[[], object]) -> float:
