@@ -51,8 +51,8 @@ class Tokens(Protocol):
         """The caller a live token names, ``None`` for an unknown or revoked one; raises
         ``TokenExpired`` for an expired one."""
 
-    def open_session(self, token: str, now: datetime) -> tuple[str, str] | None:
-        """A console session for a live token: (session id, CSRF secret)."""
+    def open_session(self, token: str, now: datetime) -> tuple[str, Caller] | None:
+        """A console session for a live token: (session id, its caller)."""
 
     def session(self, session: str, now: datetime, idle: timedelta) -> tuple[Caller, str] | None:
         """The caller and CSRF secret of a live session, ``None`` once ended or idle."""

@@ -170,10 +170,12 @@ class TokenStore:
                 )
         return Caller(str(name), Role(role), frozenset(json.loads(structures)))
 
-    def open_session(self, token: str, now: datetime) -> tuple[str, str] | None:
-        """A console session for a live token: (session id for the cookie, CSRF secret for the
-        forms); ``None`` for no such token; ``TokenExpired`` for an expired one."""
-        if self.authenticate(token, now) is None:
+    def open_session(self, token: str, now: datetime) -> tuple[str, Caller] | None:
+        """A console session for a live token: (session id for the cookie, its caller); the
+        session's CSRF secret is read with it (``session``). ``None`` for no such token;
+        ``TokenExpired`` for an expired one."""
+        caller = self.authenticate(token, now)
+        if caller is None:
             return None
         session, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.db.transaction() as tx:
@@ -181,7 +183,7 @@ class TokenStore:
                 "INSERT INTO console_sessions VALUES (:s, :t, :c, :at, :at)",
                 {"s": _hash(session), "t": _hash(token), "c": csrf, "at": _iso(now)},
             )
-        return session, csrf
+        return session, caller
 
     def session(self, session: str, now: datetime, idle: timedelta) -> tuple[Caller, str] | None:
         """The caller and CSRF secret of a live session; ``None`` once it was idle longer than

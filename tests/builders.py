@@ -33,6 +33,21 @@ WEEKDAYS_9_TO_14 = [{"weekday": d, "opens": "09:00", "closes": "14:00"} for d in
 USER = {"first_name": "Jeanne", "last_name": "Test"}
 
 
+def register_structure(
+    ledger: Ledger, code: str, now: datetime = NOW, name: str | None = None
+) -> str:
+    """A structure of department 82 open 9:00-14:00 on weekdays, registered by the admin."""
+    ledger.structures.register_structure(
+        code=code,
+        name=name or f"France Services {code}",
+        department="82",
+        timetable=WEEKDAYS_9_TO_14,
+        actor=ADMIN,
+        now=now,
+    )
+    return code
+
+
 def open_request(
     ledger: Ledger, structure: str, channel: str = "email", **overrides: Any
 ) -> Request:

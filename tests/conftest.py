@@ -22,17 +22,17 @@ from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger, open_runner
 from store.tokens import TokenStore
 from tests.builders import (
-    ADMIN,
     CALLERS,
     HOME,
     NOW,
     OTHER,
     TEST_MASTER_KEY,
     TEST_SECRET,
-    WEEKDAYS_9_TO_14,
     Api,
     Clock,
+    register_structure,
 )
+from tests.live import LiveServer, register
 
 PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -87,28 +87,14 @@ def ledger(settings: Settings) -> Iterator[Ledger]:
 
 @pytest.fixture
 def structure(ledger: Ledger) -> str:
-    ledger.structures.register_structure(
-        code="montauban",
-        name="France Services Montauban",
-        department="82",
-        timetable=WEEKDAYS_9_TO_14,
-        actor=ADMIN,
-        now=NOW,
-    )
+    register_structure(ledger, "montauban", name="France Services Montauban")
     return "montauban"
 
 
 @pytest.fixture
 def other_structure(ledger: Ledger, structure: str) -> str:
     """A second structure of the same department, for what must stay apart between the two."""
-    ledger.structures.register_structure(
-        code="moissac",
-        name="FS Moissac",
-        department="82",
-        timetable=WEEKDAYS_9_TO_14,
-        actor=ADMIN,
-        now=NOW,
-    )
+    register_structure(ledger, "moissac", name="FS Moissac")
     return "moissac"
 
 
@@ -152,14 +138,18 @@ def api(settings: Settings) -> Iterator[Api]:
         found = Api(client, clock)
         tokens = TokenStore(found.services.views)
         for code in (HOME, OTHER):
-            found.services.ledger.structures.register_structure(
-                code=code,
-                name=f"France Services {code}",
-                department="82",
-                timetable=WEEKDAYS_9_TO_14,
-                actor=ADMIN,
-                now=NOW,
-            )
+            register_structure(found.services.ledger, code)
         for (role, structure), name in CALLERS.items():
             found.tokens[name] = tokens.create(name, role, [structure] if structure else [], NOW)
         yield found
+
+
+@pytest.fixture
+def live(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
+    """A real ``ledger serve`` on the store of ``settings`` (reliability and browser tests)."""
+    server = LiveServer(settings, tmp_path / "server.log", register(settings))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

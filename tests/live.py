@@ -19,7 +19,7 @@ import httpx
 from runtime.settings import Settings
 from runtime.wiring import open_ledger, open_view_db
 from store.tokens import TokenStore
-from tests.builders import ADMIN, CALLERS, HOME, OTHER, WEEKDAYS_9_TO_14, process_env
+from tests.builders import CALLERS, HOME, OTHER, process_env, register_structure
 
 STARTED = datetime.now(UTC) - timedelta(minutes=1)  # the structures exist from then on
 
@@ -93,14 +93,7 @@ def register(settings: Settings) -> dict[str, str]:
     ledger = open_ledger(settings)
     try:
         for code in (HOME, OTHER):
-            ledger.structures.register_structure(
-                code=code,
-                name=f"France Services {code}",
-                department="82",
-                timetable=WEEKDAYS_9_TO_14,
-                actor=ADMIN,
-                now=STARTED,
-            )
+            register_structure(ledger, code, STARTED)
     finally:
         ledger.close()
     views = open_view_db(settings)

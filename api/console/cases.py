@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.console.french import message
-from api.console.web import Adviser, CaseWorker, Console, Refused, check_csrf, fresh, page
+from api.console.web import Adviser, Console, Refused, check_csrf, fresh, page
 from api.deps import in_scope, parse_id
 from api.history import history_of
 from domain.access import Purpose
@@ -78,7 +78,7 @@ def shown(console: Console, owner: Case | Mandate, endpoint: str) -> None:
 
 
 @router.get("/demandes")
-def worklist(request: Request, console: CaseWorker, structure: str | None = None) -> Response:
+def worklist(request: Request, console: Adviser, structure: str | None = None) -> Response:
     chosen = structure_of(console, structure)
     call = console.call
     fresh(console, "sla")
@@ -186,7 +186,7 @@ def open_case(
 
 @router.get("/demandes/{request_id}")
 def case_page(
-    request: Request, console: CaseWorker, request_id: str, au: str | None = None
+    request: Request, console: Adviser, request_id: str, au: str | None = None
 ) -> Response:
     return _case(request, console, load_case(console, request_id), au=au)
 
@@ -495,7 +495,7 @@ def _end_of(day: str, tz: Any) -> datetime:
 
 
 @router.get("/mandats/{mandate_id}")
-def mandate_page(request: Request, console: CaseWorker, mandate_id: str) -> Response:
+def mandate_page(request: Request, console: Adviser, mandate_id: str) -> Response:
     return _mandate(request, console, _load_mandate(console, mandate_id))
 
 

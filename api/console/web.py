@@ -117,8 +117,7 @@ def allowed(*roles: Role) -> Any:
     return Depends(resolve)
 
 
-Adviser = Annotated[Console, allowed(Role.ADVISER, Role.SUPERVISOR)]
-CaseWorker = Adviser
+Adviser = Annotated[Console, allowed(Role.ADVISER, Role.SUPERVISOR)]  # as the API's
 Supervisor = Annotated[Console, allowed(Role.SUPERVISOR)]
 Dpo = Annotated[Console, allowed(Role.DPO)]
 Admin = Annotated[Console, allowed(Role.ADMIN)]
@@ -187,11 +186,8 @@ def sign_in(request: Request, token: str, csrf: str, next_path: str) -> Response
         return sign_in_page(request, french.message("token_expired"), 401)
     if opened is None:
         return sign_in_page(request, french.message("unauthorized"), 401)
-    session, _ = opened
-    caller = found.tokens.session(session, found.clock(), IDLE)
-    target = next_path if next_path.startswith("/console/") else "/console/"
-    if caller is not None and target == "/console/":
-        target = HOME[caller[0].role]
+    session, caller = opened
+    target = next_path if next_path.startswith("/console/") else HOME[caller.role]
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

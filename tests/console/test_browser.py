@@ -22,7 +22,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from runtime.settings import Settings
 from runtime.wiring import open_view_db
 from tests.builders import OTHER
-from tests.live import LiveServer, register, request_body
+from tests.live import LiveServer, request_body
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -47,16 +47,6 @@ def browser() -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
-
-
-@pytest.fixture
-def console(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(settings, tmp_path / "server.log", register(settings))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 class Walk:
@@ -131,9 +121,9 @@ class Walk:
 
 
 def test_an_advisers_day_then_what_the_supervisor_and_the_dpo_see(
-    browser: Any, console: LiveServer, settings: Settings
+    browser: Any, live: LiveServer, settings: Settings
 ) -> None:
-    walk = Walk(browser, console, settings.backend)
+    walk = Walk(browser, live, settings.backend)
     walk.go("/console/demandes")
     assert "Connexion" in browser.title  # no session: the sign-in page
     walk.shot("connexion")
@@ -179,7 +169,7 @@ def test_an_advisers_day_then_what_the_supervisor_and_the_dpo_see(
     walk.shot("mandat")
 
     browser.get(case_url)
-    case_path = case_url.removeprefix(console.url)
+    case_path = case_url.removeprefix(live.url)
     walk.fill({"procedure": "rsa_renewal"})
     walk.submit(f"{case_path}/action")
     assert "action pour le compte de l'usager" in walk.text
@@ -236,11 +226,9 @@ def test_an_advisers_day_then_what_the_supervisor_and_the_dpo_see(
     walk.shot("demande-detruite")
 
 
-def test_the_role_matrix_in_the_browser(
-    browser: Any, console: LiveServer, settings: Settings
-) -> None:
-    walk = Walk(browser, console, f"{settings.backend}-matrice")
-    with console.client("adviser", OTHER) as theirs:
+def test_the_role_matrix_in_the_browser(browser: Any, live: LiveServer, settings: Settings) -> None:
+    walk = Walk(browser, live, f"{settings.backend}-matrice")
+    with live.client("adviser", OTHER) as theirs:
         elsewhere = theirs.post("/v1/requests", json=request_body(OTHER)).json()
     walk.sign_in("adviser-ana")
     walk.go(f"/console/demandes/{elsewhere['id']}")

@@ -20,7 +20,7 @@ from runtime.settings import Settings
 from runtime.wiring import migrate, open_ledger
 from store.sealing import new_key
 from store.wrapping import MasterKeyMismatch, MasterKeys
-from tests.builders import ADMIN, NOW, USER, WEEKDAYS_9_TO_14, open_request
+from tests.builders import USER, open_request, register_structure
 from tests.store.backends import raw_keys, set_raw_key, sqlite_files, store_contains
 
 MASTER = b"a-master-key-for-this-test-only"
@@ -76,14 +76,7 @@ def test_a_copied_sqlite_database_alone_decrypts_nothing(tmp_path: Path) -> None
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'home' / 'ledger.db'}")
     migrate(settings)
     ledger = open_ledger(settings)
-    ledger.structures.register_structure(
-        code="montauban",
-        name="France Services Montauban",
-        department="82",
-        timetable=WEEKDAYS_9_TO_14,
-        actor=ADMIN,
-        now=NOW,
-    )
+    register_structure(ledger, "montauban")
     request = open_request(ledger, "montauban")
     ledger.close()
     files = sorted(p.name for p in sqlite_files(settings))
