@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -26,6 +27,9 @@ class RequestCommands:
 
     def get(self, request_id: UUID) -> Request:
         return self.unit.load(Request, request_id)
+
+    def get_many(self, request_ids: Sequence[UUID]) -> list[Request]:
+        return self.unit.load_many(Request, request_ids)
 
     def _activity_due(self, now: datetime) -> datetime:
         """Retention of an unresolved case runs from its last activity."""

@@ -121,3 +121,18 @@ def due(tx: Tx, before: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         {"before": iso(before), "limit": limit},
     )
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+
+
+def destroyed_since(tx: Tx, since: datetime, limit: int = 200) -> list[dict[str, Any]]:
+    """Envelopes destroyed at or after ``since``, the latest first, each with who destroyed it
+    (from the audit trail's entry of the destruction): the DPO's record of destructions done."""
+    rows = tx.all(
+        "SELECT r.destroyed_at, r.envelope_id, r.owner_kind, r.owner_id, a.actor "
+        "FROM {retention} r LEFT JOIN {audit_trail} a ON a.envelope_id = r.envelope_id "
+        "AND a.action IN ('Request.PersonalDataDestroyed', 'Mandate.PersonalDataDestroyed', "
+        "'Breach.PersonalDataDestroyed') "
+        "WHERE r.destroyed_at >= :since ORDER BY r.destroyed_at DESC, r.envelope_id LIMIT :limit",
+        {"since": iso(since), "limit": limit},
+    )
+    names = ("at", "envelope_id", "owner_kind", "owner_id", "actor")
+    return [dict(zip(names, row, strict=True)) for row in rows]

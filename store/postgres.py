@@ -8,7 +8,7 @@ partitions that lost a key, so no dead tuple keeps its bytes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, cast
 from uuid import UUID
 
@@ -114,10 +114,18 @@ class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
                 "ORDER BY envelope_id"
             ),
             "visit": self._q("SELECT 1 FROM {schema}.visit_tokens WHERE token = %(k)s"),
+            "keys": self._q(
+                "SELECT envelope_id, key FROM {schema}.envelope_keys "
+                "WHERE envelope_id = ANY(%(k)s::uuid[])"
+            ),
             "subject": self._q(
                 "SELECT subject_hash FROM {schema}.envelope_keys WHERE envelope_id = %(k)s"
             ),
         }
+        self._events_of = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+            "WHERE originator_id = ANY(%(k)s::uuid[]) ORDER BY originator_id, originator_version"
+        ).format(schema=self._schema, table=Identifier(events_table_name))
         self._lock = threading.Lock()
 
     def _q(self, text: str) -> Composed:
@@ -186,6 +194,28 @@ class PostgresLedgerRecorder(KeyVault, PostgresApplicationRecorder):
     def _value(self, query: str, key: Any) -> Any:
         values = self._values(query, key)
         return values[0] if values else None
+
+    def _keys_of(self, envelope_ids: Sequence[UUID]) -> list[tuple[UUID, bytes]]:
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(
+                self._queries["keys"], {"k": list(envelope_ids)}, prepare=True
+            ).fetchall()
+        return [(row["envelope_id"], bytes(row["key"])) for row in rows]
+
+    def select_events_of(self, originator_ids: Collection[UUID]) -> list[StoredEvent]:
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(
+                self._events_of, {"k": list(originator_ids)}, prepare=True
+            ).fetchall()
+        return [
+            StoredEvent(
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
 
     def _stored_keys(self) -> list[tuple[UUID, bytes]]:
         with self.datastore.get_connection() as conn:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -26,6 +27,8 @@ NONCE_BYTES = 12
 
 class KeyReader(Protocol):
     def get_key(self, envelope_id: UUID) -> bytes | None: ...
+
+    def get_keys(self, envelope_ids: Collection[UUID]) -> dict[UUID, bytes]: ...
 
 
 def new_key() -> bytes:
@@ -77,13 +80,33 @@ class SealingMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         event: Any = super().to_domain_event(stored_event)
-        fields: tuple[str, ...] = getattr(type(event), "personal_fields", ())
-        if not fields or event.envelope_id is None:
+        if not self._sealed(event):
             return event
         key = self.keys.get_key(event.envelope_id) if self.keys is not None else None
-        for field in fields:
+        return self._unsealed(event, stored_event.topic, key)
+
+    def to_domain_events(self, stored_events: Sequence[StoredEvent]) -> list[Any]:
+        """Several events decoded with one read of the keys of all their envelopes."""
+        decode = super().to_domain_event
+        events: list[Any] = [decode(stored) for stored in stored_events]
+        wanted = {event.envelope_id for event in events if self._sealed(event)}
+        keys = self.keys.get_keys(wanted) if self.keys is not None and wanted else {}
+        return [
+            self._unsealed(event, stored.topic, keys.get(event.envelope_id))
+            if self._sealed(event)
+            else event
+            for event, stored in zip(events, stored_events, strict=True)
+        ]
+
+    @staticmethod
+    def _sealed(event: Any) -> bool:
+        return bool(getattr(type(event), "personal_fields", ())) and event.envelope_id is not None
+
+    @staticmethod
+    def _unsealed(event: Any, topic: str, key: bytes | None) -> Any:
+        for field in type(event).personal_fields:
             value = event.__dict__[field]
             if isinstance(value, dict) and SEALED in value:
-                aad = _aad(event.envelope_id, stored_event.topic, field)
+                aad = _aad(event.envelope_id, topic, field)
                 event.__dict__[field] = None if key is None else unseal(key, value, aad)
         return event

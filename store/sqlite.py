@@ -8,7 +8,8 @@ event, leaves a tombstone (``destroyed_envelopes``), and then scrubs the WAL: wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -113,6 +114,34 @@ class SQLiteLedgerRecorder(KeyVault, SQLiteApplicationRecorder):
     def _value(self, query: str, key: Any) -> Any:
         values = self._values(query, key)
         return values[0] if values else None
+
+    def _keys_of(self, envelope_ids: Sequence[UUID]) -> list[tuple[UUID, bytes]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT envelope_id, key FROM envelope_keys "
+                "WHERE envelope_id IN (SELECT value FROM json_each(?))",
+                (json.dumps([e.hex for e in envelope_ids]),),
+            )
+            return [(UUID(row[0]), bytes(row[1])) for row in c.fetchall()]
+
+    def select_events_of(self, originator_ids: Collection[UUID]) -> list[StoredEvent]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_id, originator_version, topic, state "  # noqa: S608
+                f"FROM {self.events_table_name} "
+                "WHERE originator_id IN (SELECT value FROM json_each(?)) "
+                "ORDER BY originator_id, originator_version",
+                (json.dumps([o.hex for o in originator_ids]),),
+            )
+            return [
+                StoredEvent(
+                    originator_id=UUID(row[0]),
+                    originator_version=row[1],
+                    topic=row[2],
+                    state=row[3],
+                )
+                for row in c.fetchall()
+            ]
 
     def _stored_keys(self) -> list[tuple[UUID, bytes]]:
         with self.datastore.transaction(commit=False) as c:

@@ -15,10 +15,12 @@ import hashlib
 import hmac
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import cached_property
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from store.sealing import new_key
 from store.wrapping import MasterKeys
@@ -95,6 +97,16 @@ class KeyVault(ABC):
         stored = self._value("key", envelope_id)
         return None if stored is None else self.master.unwrap(envelope_id, bytes(stored))
 
+    def get_keys(self, envelope_ids: Collection[UUID]) -> dict[UUID, bytes]:
+        """The keys of several envelopes in one statement (a page that shows many cases); a
+        destroyed envelope is absent. Nothing is kept after the call: destruction stays
+        immediate."""
+        found = {e: key for e in envelope_ids if (key := self.pending.key(e)) is not None}
+        wanted = [e for e in set(envelope_ids) if e not in found]
+        for envelope, stored in self._keys_of(wanted) if wanted else []:
+            found[envelope] = self.master.unwrap(envelope, stored)
+        return found
+
     def key_kinds(self) -> dict[str, int]:
         """How many stored keys each master wrapped (``ledger keys status``)."""
         counts: dict[str, int] = {}
@@ -142,6 +154,13 @@ class KeyVault(ABC):
 
     @abstractmethod
     def _values(self, query: str, key: Any) -> list[Any]: ...
+
+    @abstractmethod
+    def _keys_of(self, envelope_ids: Sequence[UUID]) -> list[tuple[UUID, bytes]]: ...
+
+    @abstractmethod
+    def select_events_of(self, originator_ids: Collection[UUID]) -> list[StoredEvent]:
+        """Every event of several aggregates in one statement, each aggregate's in order."""
 
     @abstractmethod
     def _stored_keys(self) -> list[tuple[UUID, bytes]]: ...

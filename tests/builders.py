@@ -250,6 +250,15 @@ class Api:
         signed: dict[str, Any] = response.json()
         return signed
 
+    def destroy(self, envelope: str, reason: str = "data_subject_request") -> Any:
+        """A DPO destroys ``envelope`` now (``POST /v1/envelopes/{id}/destruction``)."""
+        return self.call(
+            "POST",
+            f"/v1/envelopes/{envelope}/destruction",
+            "dpo",
+            json={"reason": reason, "at": self.clock.now.isoformat()},
+        )
+
     def declare_breach(self, **overrides: Any) -> dict[str, Any]:
         response = self.call(
             "POST", "/v1/breaches", "dpo", json=breach_body(self.clock.now) | overrides

@@ -84,7 +84,7 @@ def worklist(request: Request, console: Adviser, structure: str | None = None) -
     fresh(console, "sla")
     with call.services.reading() as tx:
         rows = sla_queries.worklist(tx, chosen.id.hex, call.now, limit=PAGE)
-    cases = [call.ledger.requests.get(UUID(row["request_id"])) for row in rows]
+    cases = call.ledger.requests.get_many([UUID(row["request_id"]) for row in rows])
     call.ledger.personal_data.record_accesses(  # every name on the page is a read
         [case for case in cases if case.user],
         endpoint="GET /console/demandes",

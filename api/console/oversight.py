@@ -336,11 +336,7 @@ def destructions(request: Request, console: Dpo) -> Response:
     fresh(console, "structures", "retention", "audit_trail")
     with call.services.reading() as tx:
         due = retention.due(tx, call.now + timedelta(days=30), 200)
-        done = [
-            e
-            for e in audit.entries(tx, start=call.now - timedelta(days=90), page=500)
-            if str(e.get("action", "")).endswith("PersonalDataDestroyed")
-        ][:200]
+        done = retention.destroyed_since(tx, call.now - timedelta(days=90))
     return page(request, "destructions.html", console, due=due, done=done)
 
 

@@ -388,12 +388,7 @@ def test_the_register_shows_remaining_seconds_and_filters_by_state(api: Api) -> 
 def test_destruction_removes_the_personal_data_everywhere_it_is_shown(api: Api) -> None:
     created = api.open_request()
     envelope = api.call("GET", f"/v1/requests/{created['id']}", "adviser").json()["envelope_id"]
-    response = api.call(
-        "POST",
-        f"/v1/envelopes/{envelope}/destruction",
-        "dpo",
-        json={"reason": "data_subject_request", "at": NOW.isoformat()},
-    )
+    response = api.destroy(envelope)
     assert response.status_code == 200
     assert response.json()["destroyed_at"] == NOW.isoformat().replace("+00:00", "Z")
     read = api.call("GET", f"/v1/requests/{created['id']}", "adviser").json()

@@ -243,6 +243,22 @@ def test_another_structures_case_is_a_404_page(api: Api) -> None:
     assert api.client.get("/console/demandes/not-an-id").status_code == 404
 
 
+def test_the_destructions_done_show_when_and_by_whom(api: Api) -> None:
+    """Read from the retention view joined to the destruction's audit entry (it once scanned
+    every audit entry of the last 90 days for them)."""
+    case = api.open_request()
+    envelope = api.call("GET", f"/v1/requests/{case['id']}", "adviser").json()["envelope_id"]
+    destroyed = api.destroy(envelope)
+    assert destroyed.status_code == 200, destroyed.text
+    sign_in(api, "dpo-lea")
+    page = api.client.get("/console/destructions")
+    assert page.status_code == 200
+    done = page.text.split("Destructions des 90 derniers jours", 1)[1]
+    assert f"enveloppe {envelope[:8]}" in done
+    assert "dpo-lea" in done
+    assert "lundi 23 novembre 2026" in done
+
+
 def test_the_dpo_filters_the_audit_trail_by_structure_action_and_legal_basis(api: Api) -> None:
     mine, theirs = api.open_request(), api.open_request(OTHER)
     api.call("GET", f"/v1/requests/{mine['id']}", "adviser")

@@ -360,3 +360,35 @@ def test_a_destruction_instant_before_the_last_event_or_in_the_future_is_refused
         )
     assert refused.value.field == "at"
     assert ledger.requests.get(request.id).user is not None
+
+
+def test_several_requests_read_at_once_equal_each_read_alone(
+    ledger: Ledger, structure: str
+) -> None:
+    """The worklist's read: one statement for the events, one for the keys; a destroyed case
+    shows no data, and an id that is not a request is not found."""
+    cases = [
+        open_request(ledger, structure, user={"first_name": "Jeanne", "last_name": f"N{i}"})
+        for i in range(5)
+    ]
+    ledger.requests.respond(cases[1].id, at=SOON, summary="rappelée", actor=ADVISER, now=SOON)
+    ledger.personal_data.destroy_envelope(
+        cases[2].envelope_id, reason="data_subject_request", actor=DPO, now=SOON
+    )
+    wanted = [case.id for case in reversed(cases)]
+
+    together = ledger.requests.get_many(wanted)
+
+    alone = [ledger.requests.get(request_id) for request_id in wanted]
+    assert [vars(case) for case in together] == [vars(case) for case in alone]
+    assert [case.user for case in together][::-1] == [
+        {"first_name": "Jeanne", "last_name": "N0"},
+        {"first_name": "Jeanne", "last_name": "N1"},
+        None,
+        {"first_name": "Jeanne", "last_name": "N3"},
+        {"first_name": "Jeanne", "last_name": "N4"},
+    ]
+    mandate = sign_mandate(ledger, structure)
+    for stranger in (mandate.id, uuid4()):
+        with pytest.raises(NotFound):
+            ledger.requests.get_many([cases[0].id, stranger])
