@@ -149,6 +149,12 @@ MESSAGES: dict[str, str] = {
     "version_conflict": "Quelqu'un d'autre a modifié ce dossier entre-temps : rechargez.",
     "precondition_failed": "Quelqu'un d'autre a modifié ce dossier entre-temps : rechargez.",
     "structure_exists": "Une structure porte déjà cet identifiant.",
+    "timetable_change_in_past": "Un changement d'horaires ne peut pas prendre effet dans le passé.",
+    "timetable_format": (
+        "Écrivez les plages d'un jour comme « 09:00-12:00, 13:30-17:00 » (ou « 9h-12h »)."
+    ),
+    "timetable_overlap": "Deux plages d'un même jour se chevauchent, ou une plage ferme avant "
+    "d'ouvrir.",
     "destruction_reason_mismatch": "Ce motif de destruction ne correspond pas à l'état du dossier.",
     "token_expired": "Ce jeton a expiré : demandez-en un nouveau.",
     "unauthorized": "Jeton inconnu, révoqué ou expiré.",
@@ -192,6 +198,8 @@ FIELDS: dict[str, str] = {
     "contact": "contact",
     "nature": "nature de la violation",
     "data_categories": "catégories de données",
+    "timetable": "horaires",
+    "effective_from": "date d'effet",
 }
 
 
@@ -231,6 +239,11 @@ def day(instant: datetime | None, tz: ZoneInfo = PARIS) -> str:
     if instant is None:
         return "—"
     return format_date(instant.astimezone(tz).date(), "EEEE d MMMM y", locale="fr_FR")
+
+
+def hours(value: float) -> str:
+    """``25 h``, ``19,5 h``: a number of hours as a French reader writes it."""
+    return f"{value:g} h".replace(".", ",")
 
 
 def duration(left: timedelta) -> str:

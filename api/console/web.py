@@ -33,7 +33,11 @@ CSP = (
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(label=french.label, message=french.message, field=french.field)
 templates.env.filters.update(
-    moment=french.moment, day=french.day, duration=french.duration, stored=french.stored
+    moment=french.moment,
+    day=french.day,
+    duration=french.duration,
+    stored=french.stored,
+    hours=french.hours,
 )
 
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {

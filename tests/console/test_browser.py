@@ -21,7 +21,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from runtime.settings import Settings
 from runtime.wiring import open_view_db
-from tests.builders import OTHER
+from tests.builders import HOME, OTHER
 from tests.live import LiveServer, request_body
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -65,9 +65,13 @@ class Walk:
         self.driver.find_element(By.ID, "jeton").send_keys(self.server.tokens[name])
         self.click(self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
 
-    def fill(self, values: dict[str, str]) -> None:
+    def fill(self, values: dict[str, str], action: str | None = None) -> None:
+        """Types ``values`` into the fields of that name (of the form posting to ``action``)."""
+        scope = self.driver
+        if action:
+            scope = self.driver.find_element(By.CSS_SELECTOR, f"form[action='{action}']")
         for name, value in values.items():
-            element = self.driver.find_element(By.NAME, name)
+            element = scope.find_element(By.NAME, name)
             if element.tag_name == "select":
                 Select(element).select_by_value(value)
             elif element.get_attribute("type") in ("date", "datetime-local"):
@@ -224,6 +228,52 @@ def test_an_advisers_day_then_what_the_supervisor_and_the_dpo_see(
     assert "Données détruites" in walk.text
     assert "Martin" not in walk.text
     walk.shot("demande-detruite")
+
+
+def test_the_other_pages_of_each_role(browser: Any, live: LiveServer, settings: Settings) -> None:
+    """The pages the first walk does not reach, each checked by axe and photographed: the
+    adviser's person search, the supervisor's report and alerts, the DPO's destruction queue,
+    integrity and alerts, the admin's structures, timetable change and tokens."""
+    walk = Walk(browser, live, f"{settings.backend}-pages")
+    with live.client("adviser") as adviser:
+        adviser.post("/v1/requests", json=request_body()).raise_for_status()
+    walk.sign_in("adviser-ana")
+    walk.go("/console/personnes")
+    walk.fill({"first_name": "Jeanne", "last_name": "Martin", "birth_date": "1950-02-03"})
+    walk.submit("/console/personnes")
+    assert "CAF — rsa, reçue le" in walk.text  # her case, found by the keyed lookup
+    walk.shot("personnes")
+
+    walk.sign_in("supervisor-sam")
+    for path, name in (
+        ("/console/rapport", "rapport"),
+        ("/console/alertes", "alertes-responsable"),
+    ):
+        walk.go(path)
+        walk.shot(name)
+
+    walk.sign_in("dpo-lea")
+    for path, name in (
+        ("/console/destructions", "destructions"),
+        ("/console/integrite", "integrite"),
+        ("/console/alertes", "alertes"),
+    ):
+        walk.go(path)
+        walk.shot(name)
+
+    walk.sign_in("admin-paul")
+    assert "Structures" in walk.text
+    walk.shot("structures")
+    walk.click(browser.find_element(By.LINK_TEXT, f"Modifier les horaires de {HOME}"))
+    walk.shot("horaires")
+    walk.fill({"samedi": "9h-12h"})
+    walk.submit(f"/console/structures/{HOME}/horaires")
+    assert "Horaires enregistrés." in walk.text
+    walk.go("/console/jetons")
+    walk.fill({"name": "agent-0042", "role": "adviser", "structures": HOME}, "/console/jetons")
+    walk.submit("/console/jetons")
+    assert "affiché une seule fois" in walk.text
+    walk.shot("jetons")
 
 
 def test_the_role_matrix_in_the_browser(browser: Any, live: LiveServer, settings: Settings) -> None:

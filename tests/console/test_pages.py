@@ -297,6 +297,9 @@ def test_the_dpo_filters_the_audit_trail_by_structure_action_and_legal_basis(api
         ("dpo-lea", "GET", "/console/audit?demande=pas-un-id", {}),
         ("supervisor-sam", "GET", "/console/rapport?trimestre=0000-Q9", {}),
         ("dpo-lea", "POST", "/console/destructions", {"envelope": "pas-un-id", "reason": "x"}),
+        ("admin-paul", "POST", f"/console/structures/{HOME}/horaires", {"mardi": "9h à midi"}),
+        ("admin-paul", "POST", f"/console/structures/{HOME}/horaires", {"lundi": "12:00-09:00"}),
+        ("admin-paul", "POST", "/console/structures/nulle-part/horaires", {}),
     ],
 )
 def test_bad_input_in_a_console_form_is_a_french_page_and_changes_nothing(
@@ -309,3 +312,67 @@ def test_bad_input_in_a_console_form_is_a_french_page_and_changes_nothing(
     assert 400 <= answer.status_code < 500, answer.text
     assert 'lang="fr"' in answer.text
     assert api.position() == before
+
+
+def test_an_admin_announces_a_timetable_and_sees_its_conformity(api: Api) -> None:
+    """Art. 4.2 in the console: a change takes effect on a chosen day, never in the past; a
+    timetable under 24 h over 5 days is recorded but shown as not conforming."""
+    csrf = sign_in(api, "admin-paul")
+    listing = api.client.get("/console/structures")
+    assert f'href="/console/structures/{HOME}/horaires"' in listing.text
+    form = api.client.get(f"/console/structures/{HOME}/horaires")
+    assert form.status_code == 200
+    assert 'value="09:00-14:00"' in form.text  # the timetable in force, to start from
+    assert "conforme" in form.text
+    week = dict.fromkeys(("lundi", "mardi", "mercredi"), "9h-12h, 13h30-17h")
+    before = api.position()
+    past = api.client.post(
+        f"/console/structures/{HOME}/horaires",
+        data={"csrf": csrf, "effective_from": "2026-11-20"} | week,
+    )
+    assert past.status_code == 422
+    assert "ne peut pas prendre effet dans le passé" in past.text
+    assert api.position() == before
+
+    done = api.client.post(
+        f"/console/structures/{HOME}/horaires",
+        data={"csrf": csrf, "effective_from": "2026-11-30"} | week,
+    )
+
+    assert done.status_code == 200, done.text
+    assert "Horaires enregistrés." in done.text
+    assert "dès le lundi 30 novembre 2026" in done.text
+    read = api.call("GET", f"/v1/structures/{HOME}", "admin").json()
+    assert read["announced"][0]["effective_from"].startswith("2026-11-29T23:00:00")
+    assert read["announced"][0]["conformity"] == {
+        "weekly_hours": 19.5,
+        "open_days": 3,
+        "meets_minimum": False,
+    }
+    again = api.client.get(f"/console/structures/{HOME}/horaires")
+    assert 'value="09:00-12:00, 13:30-17:00"' in again.text
+    assert "19,5 h sur 3 jours" in again.text
+    assert "non conforme" in again.text
+
+
+def test_an_admin_creates_a_token_shown_once_and_revokes_it(api: Api) -> None:
+    csrf = sign_in(api, "admin-paul")
+    created = api.client.post(
+        "/console/jetons",
+        data={"csrf": csrf, "name": "agent-0042", "role": "adviser", "structures": HOME},
+    )
+    assert created.status_code == 200
+    token = re.search(r'<code class="jeton">([^<]+)</code>', created.text)
+    assert token, created.text
+    row = re.search(r"<tr><td>agent-0042</td>.*?</tr>", created.text, flags=re.S)
+    assert row
+    assert f"<td>{HOME}</td>" in row.group(0)
+    assert re.search(r"<tr><td>dpo-lea</td><td>[^<]+</td><td>toutes</td>", created.text)
+    bearer = {"Authorization": f"Bearer {token.group(1)}"}
+    assert api.client.get(f"/v1/structures/{HOME}", headers=bearer).status_code == 200
+    listing = api.client.get("/console/jetons")
+    assert token.group(1) not in listing.text  # shown once
+
+    api.client.post("/console/jetons/revocation", data={"csrf": csrf, "name": "agent-0042"})
+
+    assert api.client.get(f"/v1/structures/{HOME}", headers=bearer).status_code == 401
