@@ -2,7 +2,8 @@
 
 Not a test. ``python -m bench.rebuild [--references] [VIEW ...]`` on the store named by the
 environment (``LEDGER_DATABASE_URL``): with ``--references``, first the bare read of the whole
-log (pages of 500, no decoding) and its read + decode (the library's decoder), then each view
+log (pages of 500, no decoding), its read + decode with the library's decoder (the reference)
+and with the views' own (``store.transcodings.FastJSONTranscoder``), then each view
 (all when none is named) rebuilt from zero; last, the process's peak resident memory. One
 process per view run side by side gives the parallel wall time (``bench.suite``).
 """
@@ -19,6 +20,8 @@ from typing import Any
 from bench.projections import read_all
 from runtime.settings import Settings
 from runtime.wiring import open_runner
+from store.open import transcoder
+from store.sealing import SealingMapper
 
 
 def seconds(action: Callable[[], object]) -> float:
@@ -36,7 +39,9 @@ def main() -> None:
     found: dict[str, Any] = {"events": runner.head()}
     if args.references:
         found["bare_read_s"] = seconds(lambda: read_all(runner.read, None))
-        found["read_decode_s"] = seconds(
+        library = SealingMapper(transcoder(library=True), keys=None)
+        found["read_decode_s"] = seconds(lambda: read_all(runner.read, library.to_domain_event))
+        found["read_fast_decode_s"] = seconds(
             lambda: read_all(runner.read, runner.mapper.to_domain_event)
         )
     found["rebuild_s"] = {

@@ -332,6 +332,18 @@ def views_section(
     rows.append(
         Row(section, "read + decode", backend, round(decode), "events/s", "bare read", round(bare))
     )
+    fast = events / sequential["read_fast_decode_s"]
+    rows.append(
+        Row(
+            section,
+            "read + the views' decoder",
+            backend,
+            round(fast),
+            "events/s",
+            "read + decode",
+            round(decode),
+        )
+    )
     for name, took in sequential["rebuild_s"].items():
         rate = round(events / took) if took else 0
         decoding = name in DECODING_VIEWS

@@ -83,6 +83,19 @@ def _public_holidays(
     return frozenset(d for d in found if not (whit_monday_worked and d in whit_monday))
 
 
+@lru_cache(maxsize=1 << 16)
+def _day(calendar: BusinessCalendar, day: date) -> tuple[datetime, bool]:
+    """A local day's start (UTC) and whether it is worked: what every walk over days asks,
+    computed once per calendar and day (a view replays millions of events over a few thousand
+    days; a day's length varies with daylight saving, so its start is not arithmetic)."""
+    start = datetime.combine(day, time(0), tzinfo=calendar.tz).astimezone(UTC)
+    if day.isoweekday() > 5:
+        return start, False
+    subdivision = subdivision_of(calendar.department)
+    worked = day not in _public_holidays(subdivision, day.year, calendar.whit_monday_worked)
+    return start, worked
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     department: str
@@ -94,16 +107,13 @@ class BusinessCalendar:
         object.__setattr__(self, "tz", time_zone_of(self.department))
 
     def is_working_day(self, day: date) -> bool:
-        if day.isoweekday() > 5:
-            return False
-        subdivision = subdivision_of(self.department)
-        return day not in _public_holidays(subdivision, day.year, self.whit_monday_worked)
+        return _day(self, day)[1]
 
     def is_working_instant(self, instant: datetime) -> bool:
         return self.is_working_day(instant.astimezone(self.tz).date())
 
     def _day_start(self, day: date) -> datetime:
-        return datetime.combine(day, time(0), tzinfo=self.tz).astimezone(UTC)
+        return _day(self, day)[0]
 
     def _next_working_day(self, day: date) -> date:
         day += timedelta(days=1)

@@ -21,16 +21,18 @@ from store.group_commit import GroupCommit
 from store.postgres import PostgresLedgerRecorder
 from store.sealing import SealingMapper
 from store.sqlite import SQLiteLedgerRecorder
-from store.transcodings import ActorAsDict
+from store.transcodings import ActorAsDict, FastJSONTranscoder
 from store.wrapping import MasterKeys
 
 Recorder = SQLiteLedgerRecorder | PostgresLedgerRecorder
 APPLICATION_NAME = "Ledger"  # PostgreSQL names the events table after it: ledger_events
 
 
-def transcoder() -> JSONTranscoder:
-    """eventsourcing's JSON transcoder (UUIDs, decimals, datetimes) and our ``Actor``."""
-    found = JSONTranscoder()
+def transcoder(*, library: bool = False) -> JSONTranscoder:
+    """eventsourcing's JSON format (UUIDs, decimals, datetimes) and our ``Actor``, read by
+    ``FastJSONTranscoder`` (``library=True``: by the library's own transcoder, the benches'
+    reference)."""
+    found = JSONTranscoder() if library else FastJSONTranscoder()
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), ActorAsDict()):
         found.register(transcoding)
     return found

@@ -107,6 +107,9 @@ class SealingMapper(Mapper[UUID]):
         for field in type(event).personal_fields:
             value = event.__dict__[field]
             if isinstance(value, dict) and SEALED in value:
-                aad = _aad(event.envelope_id, topic, field)
-                event.__dict__[field] = None if key is None else unseal(key, value, aad)
+                event.__dict__[field] = (  # no key: destroyed, or a reader without keys
+                    None
+                    if key is None
+                    else unseal(key, value, _aad(event.envelope_id, topic, field))
+                )
         return event
