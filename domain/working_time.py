@@ -83,16 +83,25 @@ def _public_holidays(
     return frozenset(d for d in found if not (whit_monday_worked and d in whit_monday))
 
 
-@lru_cache(maxsize=1 << 16)
+# A local day's start (UTC) and whether it is worked, per (department, Whit Monday worked):
+# what every walk over days asks, computed once per calendar and day (a view replays millions
+# of events over a few thousand days; a day's length varies with daylight saving, so its start
+# is not arithmetic). Bounded: cleared past DAYS_KEPT days.
+_DAYS: dict[tuple[str, bool], dict[date, tuple[datetime, bool]]] = {}
+DAYS_KEPT = 200_000
+
+
 def _day(calendar: BusinessCalendar, day: date) -> tuple[datetime, bool]:
-    """A local day's start (UTC) and whether it is worked: what every walk over days asks,
-    computed once per calendar and day (a view replays millions of events over a few thousand
-    days; a day's length varies with daylight saving, so its start is not arithmetic)."""
+    known = calendar._days.get(day)
+    if known is not None:
+        return known
     start = datetime.combine(day, time(0), tzinfo=calendar.tz).astimezone(UTC)
-    if day.isoweekday() > 5:
-        return start, False
-    subdivision = subdivision_of(calendar.department)
-    worked = day not in _public_holidays(subdivision, day.year, calendar.whit_monday_worked)
+    worked = day.isoweekday() <= 5 and day not in _public_holidays(
+        subdivision_of(calendar.department), day.year, calendar.whit_monday_worked
+    )
+    if len(calendar._days) >= DAYS_KEPT:
+        calendar._days.clear()
+    calendar._days[day] = (start, worked)
     return start, worked
 
 
@@ -101,10 +110,13 @@ class BusinessCalendar:
     department: str
     whit_monday_worked: bool = False
     tz: ZoneInfo = field(init=False, compare=False)
+    _days: dict[date, tuple[datetime, bool]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         validate_department(self.department)
         object.__setattr__(self, "tz", time_zone_of(self.department))
+        days = _DAYS.setdefault((self.department, self.whit_monday_worked), {})
+        object.__setattr__(self, "_days", days)
 
     def is_working_day(self, day: date) -> bool:
         return _day(self, day)[1]

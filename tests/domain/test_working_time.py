@@ -152,7 +152,7 @@ def test_rewind_from_a_monday_morning_lands_on_friday() -> None:
 def test_preload_loads_this_and_next_years_holidays_so_no_request_pays_for_it() -> None:
     holiday_tables = cal._public_holidays
     holiday_tables.cache_clear()
-    cal._day.cache_clear()
+    cal._DAYS.clear()
     cal.preload(2026)
     assert holiday_tables.cache_info().currsize == 2
     loaded = holiday_tables.cache_info().misses
