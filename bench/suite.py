@@ -39,7 +39,7 @@ from fastapi.testclient import TestClient
 from bench import api, scheduler
 from bench.commands import store
 from bench.projections import ACTOR, START, dashboard_latency, register_structures
-from domain.structure import Structure
+from domain.structure import Structure, structure_uuid
 from projections import VIEW_TABLES, audit
 from runtime.asgi import build_app
 from runtime.settings import Settings
@@ -233,7 +233,13 @@ def console_latency(settings: Settings, samples: int = 40) -> dict[str, tuple[fl
     found: dict[str, tuple[float, float]] = {}
     with TestClient(app) as client:
         with runner_reading(settings) as tx:
-            request_ids = [r[0] for r in tx.all("SELECT request_id FROM {sla} LIMIT 200")]
+            request_ids = [  # s00's: the adviser and the supervisor work there
+                r[0]
+                for r in tx.all(
+                    "SELECT request_id FROM {sla} WHERE structure_id = :s LIMIT 200",
+                    {"s": structure_uuid("s00").hex},
+                )
+            ]
         rng = random.Random(5)
         for role, checks in PAGES.items():
             client.cookies.clear()
