@@ -109,6 +109,7 @@ def quarterly_report(
         raise Refused(422, "invalid_input")
     view_id = scoped_structure(call, None)
     code = sorted(console.caller.structures)[0]
+    fresh(console, "quarterly", "sla")
     if format == "csv":
         with call.services.reading() as tx:
             lines = list(csv_chunks(quarterly.csv_lines(tx, quarter, view_id)))

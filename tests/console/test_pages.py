@@ -376,3 +376,20 @@ def test_an_admin_creates_a_token_shown_once_and_revokes_it(api: Api) -> None:
     api.client.post("/console/jetons/revocation", data={"csrf": csrf, "name": "agent-0042"})
 
     assert api.client.get(f"/v1/structures/{HOME}", headers=bearer).status_code == 401
+
+
+def test_the_quarterly_report_page_speaks_french(api: Api) -> None:
+    api.open_request(channel="counter")
+    sign_in(api, "supervisor-sam")
+    page = api.client.get("/console/rapport", params={"trimestre": "2026-Q4"})
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    for shown in (
+        "Demandes reçues à l'accueil physique</th><td>1",
+        "Usagers distincts</th><td>1",
+        "Taux de réponse dans les délais</th><td>— (aucune demande soumise au délai)",
+        "<td>CAF</td><td>rsa</td><td>accueil physique</td><td>aide administrative</td><td>1</td>",
+    ):
+        assert shown in text, shown
+    for code in ("structure_id", "sla_on_time_rate", "None", "answered_on_time"):
+        assert code not in text, code
