@@ -10,6 +10,8 @@ amount of working time after receipt.
 
 from __future__ import annotations
 
+import threading
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -77,10 +79,13 @@ def _public_holidays(
     subdivision: str | None, year: int, whit_monday_worked: bool
 ) -> frozenset[date]:
     found = holidays.country_holidays("FR", subdiv=subdivision, years=year, language=HOLIDAY_NAMES)
-    whit_monday = {d for d, name in found.items() if name == WHIT_MONDAY}
+    # A day with two holidays carries both names ("Abolition of Slavery; Pentecost Monday" in
+    # French Guiana in 2019 and 2030): a worked Whit Monday that is also another holiday is off.
+    whit_monday = {d for d, name in found.items() if WHIT_MONDAY in name.split("; ")}
     if len(whit_monday) != 1:
         raise LookupError(f"no single {WHIT_MONDAY} in the {year} holiday table")
-    return frozenset(d for d in found if not (whit_monday_worked and d in whit_monday))
+    worked = {d for d in whit_monday if found[d] == WHIT_MONDAY} if whit_monday_worked else set()
+    return frozenset(d for d in found if d not in worked)
 
 
 # A local day's start (UTC) and whether it is worked, per (department, Whit Monday worked):
@@ -135,6 +140,15 @@ class BusinessCalendar:
 
     def deadline(self, received_at: datetime, working_hours: float) -> datetime:
         """The earliest working instant at which ``working_hours`` of working time have run."""
+        line = _timeline(self)
+        if line.covers(received_at):
+            target = line.work_at(received_at) + _hours_us(working_hours)
+            found = line.instant_at(target, latest=False)
+            assert found is not None
+            return found
+        return self._walk_deadline(received_at, working_hours)
+
+    def _walk_deadline(self, received_at: datetime, working_hours: float) -> datetime:
         remaining = timedelta(hours=working_hours)
         local_day = received_at.astimezone(self.tz).date()
         cursor = received_at.astimezone(UTC)
@@ -158,6 +172,15 @@ class BusinessCalendar:
 
     def rewind(self, end: datetime, working_hours: float) -> datetime:
         """The latest instant from which ``working_hours`` of working time remain until ``end``."""
+        line = _timeline(self)
+        if line.covers(end):
+            target = line.work_at(end) - _hours_us(working_hours)
+            found = line.instant_at(target, latest=True, until=end) if target >= 0 else None
+            if found is not None:
+                return found
+        return self._walk_rewind(end, working_hours)
+
+    def _walk_rewind(self, end: datetime, working_hours: float) -> datetime:
         remaining = timedelta(hours=working_hours)
         local_day = end.astimezone(self.tz).date()
         cursor = end.astimezone(UTC)
@@ -176,6 +199,13 @@ class BusinessCalendar:
         """Working time elapsed from ``start`` to ``end`` (zero when end is before start)."""
         if end <= start:
             return timedelta(0)
+        line = _timeline(self)
+        if line.covers(start):
+            return timedelta(microseconds=line.work_at(end) - line.work_at(start))
+        return self._walk_between(start, end)
+
+    def _walk_between(self, start: datetime, end: datetime) -> timedelta:
+        """The same, day by day (instants before the timeline's first day)."""
         total = timedelta(0)
         cursor = start.astimezone(UTC)
         end_utc = end.astimezone(UTC)
@@ -187,6 +217,95 @@ class BusinessCalendar:
             cursor = day_end
             local_day += timedelta(days=1)
         return total
+
+
+_US = timedelta(microseconds=1)
+
+
+@lru_cache(maxsize=64)
+def _hours_us(hours: float) -> int:
+    return timedelta(hours=hours) // _US
+
+
+class _Timeline:
+    """Working time as a running total: for each local day from ``FIRST_DAY``, its start (UTC),
+    whether it is worked and the working microseconds before it. Elapsed working time is then a
+    difference of two totals, and a deadline a binary search, whatever the span (prefix sums;
+    the day walks they replace stay as ``BusinessCalendar._walk_*`` and as the tests' oracle)."""
+
+    def __init__(self, calendar: BusinessCalendar) -> None:
+        self.calendar = calendar
+        self.first = FIRST_DAY.toordinal()
+        self.starts: list[datetime] = [calendar._day_start(FIRST_DAY)]
+        self.worked: list[bool] = []
+        self.before: list[int] = [0]  # working microseconds before day i (one more than days)
+        self.lock = threading.Lock()
+
+    def covers(self, instant: datetime) -> bool:
+        return instant >= self.starts[0]
+
+    def _extend(self, index: int) -> None:
+        """Days up to ``index`` known (and the start of the day after it); appended under a
+        lock, ``before`` last, so a reader never sees a day half added."""
+        if len(self.worked) > index:
+            return
+        with self.lock:
+            self._append(index)
+
+    def _append(self, index: int) -> None:
+        calendar = self.calendar
+        while len(self.worked) <= index:
+            day = date.fromordinal(self.first + len(self.worked))
+            start, worked = _day(calendar, day)
+            following = _day(calendar, day + timedelta(days=1))[0]
+            self.worked.append(worked)
+            self.starts.append(following)
+            length = (following - start) // _US if worked else 0
+            self.before.append(self.before[-1] + length)
+
+    def _index(self, instant: datetime) -> int:
+        index = instant.astimezone(self.calendar.tz).date().toordinal() - self.first
+        self._extend(index)
+        return index
+
+    def work_at(self, instant: datetime) -> int:
+        """Working microseconds from the first day to ``instant``."""
+        index = self._index(instant)
+        if not self.worked[index]:
+            return self.before[index]
+        return self.before[index] + (instant - self.starts[index]) // _US
+
+    def instant_at(
+        self, target: int, *, latest: bool, until: datetime | None = None
+    ) -> datetime | None:
+        """The instant at which ``target`` working microseconds have run, on a worked day: the
+        earliest (a deadline: on a day's boundary, the next worked day's start) or the latest
+        up to ``until`` (a rewind: on a boundary, the later worked day's start)."""
+        if latest:
+            assert until is not None
+            bound = self._index(until) + 1
+            index = bisect_right(self.before, target, 0, bound) - 1
+            while index >= 0 and not self.worked[index]:  # on a day off: the last worked day's end
+                index -= 1
+            if index < 0:
+                return None
+        else:
+            while self.before[-1] <= target:
+                self._extend(len(self.worked) + 366)
+            index = bisect_right(self.before, target) - 1
+        return self.starts[index] + (target - self.before[index]) * _US
+
+
+FIRST_DAY = date(2020, 1, 1)  # instants before it are walked day by day
+_TIMELINES: dict[tuple[str, bool], _Timeline] = {}
+
+
+def _timeline(calendar: BusinessCalendar) -> _Timeline:
+    key = (calendar.department, calendar.whit_monday_worked)
+    found = _TIMELINES.get(key)
+    if found is None:
+        found = _TIMELINES[key] = _Timeline(calendar)
+    return found
 
 
 def preload(year: int) -> None:

@@ -167,3 +167,41 @@ def test_a_worked_whit_monday_is_decided_by_date_whatever_the_servers_language()
     assert worked.deadline(friday, HOURS) == paris(2026, 5, 27, 12)
     assert not BusinessCalendar("82").is_working_day(date(2026, 5, 25))
     assert BusinessCalendar("82").deadline(friday, HOURS) == paris(2026, 5, 28, 12)
+
+
+CALENDARS = [
+    BusinessCalendar(department, whit)
+    for department in ("82", "57", "2A", "974", "973")
+    for whit in (False, True)
+]
+INSTANTS = st.datetimes(
+    min_value=datetime(2019, 12, 20), max_value=datetime(2031, 12, 31), timezones=st.just(UTC)
+)
+
+
+@given(
+    st.sampled_from(CALENDARS),
+    INSTANTS,
+    INSTANTS,
+    st.sampled_from([0.5, 1, 24, 72, 200, 1000]),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_running_totals_agree_with_a_walk_day_by_day(
+    calendar: BusinessCalendar, first: datetime, second: datetime, hours: float
+) -> None:
+    """Deadlines, rewinds and elapsed working time read from the running totals (prefix sums)
+    equal the day-by-day walk they replaced, across time zones, holidays, DST and years."""
+    assert calendar.deadline(first, hours) == calendar._walk_deadline(first, hours)
+    assert calendar.rewind(first, hours) == calendar._walk_rewind(first, hours)
+    assert calendar.working_time_between(first, second) == calendar._walk_between(first, second)
+    assert calendar.working_time_between(second, first) == calendar._walk_between(second, first)
+
+
+def test_a_whit_monday_that_is_also_another_holiday_stays_off() -> None:
+    """In French Guiana, 10 June (abolition of slavery) was Whit Monday in 2019 and will be in
+    2030: the holiday table names both on one day (the calendar once failed on those years)."""
+    for worked in (False, True):
+        guiana = BusinessCalendar("973", whit_monday_worked=worked)
+        assert not guiana.is_working_day(date(2030, 6, 10))
+        assert not guiana.is_working_day(date(2019, 6, 10))
+    assert BusinessCalendar("973", whit_monday_worked=True).is_working_day(date(2026, 5, 25))
