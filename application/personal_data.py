@@ -9,6 +9,7 @@ from application.ports import SaveExtras
 from application.unit import Unit
 from domain.access import DataAccess, Purpose
 from domain.actor import Actor
+from domain.aggregate import LedgerAggregate
 from domain.breach import Breach
 from domain.errors import NotFound
 from domain.mandate import Mandate
@@ -27,6 +28,13 @@ class PersonalDataCommands:
         owner_id = self.unit.keys.owner_of(envelope_id)
         owner: object = self.unit.repository.get(owner_id) if owner_id else None
         return owner if isinstance(owner, Request | Mandate | Breach) else None
+
+    def owners_of_subject(self, subject: str) -> list[Request | Mandate]:
+        """The cases and mandates whose live envelopes hold one person's data (by the keyed
+        hash of ``subject``, a normalized identity), read at once; breaches name no one."""
+        owner_ids = [self.unit.keys.owner_of(e) for e in self.unit.keys.envelopes_of(subject)]
+        found = self.unit.load_many(LedgerAggregate, [i for i in owner_ids if i is not None])
+        return [owner for owner in found if isinstance(owner, Request | Mandate)]
 
     def destroy_envelope(
         self,

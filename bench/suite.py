@@ -217,7 +217,8 @@ def sample_person(settings: Settings, now: datetime) -> list[str]:
 
 def console_latency(settings: Settings, samples: int = 40) -> dict[str, tuple[float, float]]:
     """Each console page (``PAGES``) and the API call that reads the same view, in one process:
-    p50 and p95 in ms (a page also renders HTML and records the reads it shows)."""
+    p50 and p95 in ms (a page also renders HTML and records the reads it shows), after one
+    untimed call of each (its templates compiled, its structure's calendar built)."""
     now = datetime.now(UTC)
     mandates = sample_person(settings, now)
     views = open_view_db(settings)
@@ -263,13 +264,14 @@ def console_latency(settings: Settings, samples: int = 40) -> dict[str, tuple[fl
                             else {"data": PERSON | {"csrf": csrf}}
                         )
                     timings = []
-                    for _ in range(samples):
+                    for sample in range(samples + 1):  # the first, untimed, warms up
                         target = path.format(
                             id=rng.choice(request_ids), mandate=rng.choice(mandates)
                         )
                         started = time.perf_counter()
                         answer = client.request(method, target, headers=headers, **body)
-                        timings.append((time.perf_counter() - started) * 1000)
+                        if sample:
+                            timings.append((time.perf_counter() - started) * 1000)
                         if answer.status_code != 200:
                             raise SystemExit(f"{method} {target}: {answer.status_code}")
                     found[f"{name} ({label})"] = quantiles(timings)

@@ -86,9 +86,15 @@ class Projection:
         return [f"CREATE TABLE {names[t]} ({columns})" for t, columns in self.tables.items()]
 
     def index_statements(self, names: dict[str, str], generation: str) -> list[str]:
-        """Secondary indexes; a rebuild creates them once, after the bulk of its rows."""
-        return [
-            f"CREATE INDEX {names[table]}_{generation}_{i} ON {names[table]} ({columns})"
-            for table, index_list in self.indexes.items()
-            for i, columns in enumerate(index_list)
-        ]
+        """Secondary indexes; a rebuild creates them once, after the bulk of its rows. An index
+        given as ``"columns WHERE condition"`` is partial (both backends)."""
+        statements = []
+        for table, index_list in self.indexes.items():
+            for i, spec in enumerate(index_list):
+                columns, _, condition = spec.partition(" WHERE ")
+                where = f" WHERE {condition}" if condition else ""
+                statements.append(
+                    f"CREATE INDEX {names[table]}_{generation}_{i} ON {names[table]} ({columns})"
+                    + where
+                )
+        return statements

@@ -19,13 +19,15 @@ from projections.structures import code_of
 
 retention = Projection(
     name="retention",
-    version=2,  # 2: owner_id UNIQUE, so that a rebuild's updates find their row by index
+    # 2: owner_id UNIQUE, so that a rebuild's updates find their row by index; 3: the queue's
+    # partial index, in its own order (the scheduler and the DPO read its first rows)
+    version=3,
     tables={
         "retention": "envelope_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL UNIQUE, "
         "owner_kind TEXT NOT NULL, structure_id TEXT, data_due_at TEXT NOT NULL, "
         "reason TEXT NOT NULL, destroyed_at TEXT",
     },
-    indexes={"retention": ["destroyed_at, data_due_at"]},
+    indexes={"retention": ["data_due_at, envelope_id WHERE destroyed_at IS NULL", "destroyed_at"]},
 )
 COLUMNS = (
     "envelope_id",

@@ -32,10 +32,10 @@ def structures(request: Request, console: Admin) -> Response:
     fresh(console, "structures")
     with call.services.reading() as tx:
         codes = [row[0] for row in tx.all("SELECT code FROM {structures} ORDER BY code")]
-    found: list[tuple[Structure, object]] = []
-    for code in codes:
-        structure: Structure = call.ledger.structures.get(code)
-        found.append((structure, structure.conformity(call.now)))
+    found = [
+        (structure, structure.conformity(call.now))
+        for structure in call.ledger.structures.get_many(codes)
+    ]
     notice = "Horaires enregistrés." if request.query_params.get("horaires") else None
     return page(request, "structures.html", console, structures=found, notice=notice)
 

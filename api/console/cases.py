@@ -386,14 +386,20 @@ def find_person(
             results=None,
             problems=problems_of(error),
         )
-    cases: list[Case] = []
-    mandates: list[Mandate] = []
-    for envelope in ledger.keys.envelopes_of(subject):
-        owner = ledger.personal_data.owner_of(envelope)
-        if not isinstance(owner, Case | Mandate) or not console.caller.sees(owner.structure_id):
-            continue
-        shown(console, owner, "POST /console/personnes")
-        (cases if isinstance(owner, Case) else mandates).append(owner)  # type: ignore[arg-type]
+    owners = [
+        owner
+        for owner in ledger.personal_data.owners_of_subject(subject)
+        if console.caller.sees(owner.structure_id)
+    ]
+    ledger.personal_data.record_accesses(  # every person shown is a read, one save for all
+        owners,
+        endpoint="POST /console/personnes",
+        purpose=Purpose.CASE_HANDLING,
+        actor=console.call.actor,
+        now=console.call.now,
+    )
+    cases = [owner for owner in owners if isinstance(owner, Case)]
+    mandates = [owner for owner in owners if isinstance(owner, Mandate)]
     return page(
         request,
         "personnes.html",

@@ -405,20 +405,19 @@ def access_export(
             results=None,
             problems=problems_of(error),
         )
-    found: list[dict[str, Any]] = []
-    for envelope in call.ledger.keys.envelopes_of(subject):
-        owner = call.ledger.personal_data.owner_of(envelope)
-        if not isinstance(owner, Case | Mandate):
-            continue
-        call.ledger.personal_data.record_access(
-            owner,
-            endpoint="POST /console/acces",
-            purpose=Purpose.SUBJECT_ACCESS_REQUEST,
-            actor=call.actor,
-            now=call.now,
-        )
-        structure: Structure = call.ledger.repository.get(owner.structure_id)
-        found.append(_exported(owner, structure))
+    owners = call.ledger.personal_data.owners_of_subject(subject)
+    call.ledger.personal_data.record_accesses(
+        owners,
+        endpoint="POST /console/acces",
+        purpose=Purpose.SUBJECT_ACCESS_REQUEST,
+        actor=call.actor,
+        now=call.now,
+    )
+    structures: dict[UUID, Structure] = {}
+    for owner in owners:
+        if owner.structure_id not in structures:
+            structures[owner.structure_id] = call.ledger.repository.get(owner.structure_id)
+    found = [_exported(owner, structures[owner.structure_id]) for owner in owners]
     if format == "json":
         body = json.dumps(
             {"personne": person, "dossiers": found}, ensure_ascii=False, indent=1, default=str

@@ -14,7 +14,6 @@ from fastapi import APIRouter
 from api.deps import Dpo
 from api.schemas import Person
 from domain.access import Purpose
-from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
 from domain.request import Request
 from domain.structure import Structure
@@ -27,25 +26,24 @@ ENDPOINT = "POST /v1/subjects/search"
 def search(body: Person, call: Dpo) -> list[dict[str, Any]]:
     ledger = call.ledger
     subject = normalized_identity(validate_person(body.model_dump(), "body"))
-    found = []
-    for envelope_id in ledger.keys.envelopes_of(subject):
-        owner = ledger.personal_data.owner_of(envelope_id)
-        if not isinstance(owner, Request | Mandate):  # breach envelopes name no one
-            continue
-        structure: Structure = ledger.repository.get(owner.structure_id)
-        ledger.personal_data.record_access(
-            owner,
-            endpoint=ENDPOINT,
-            purpose=Purpose.SUBJECT_ACCESS_REQUEST,
-            actor=call.actor,
-            now=call.now,
-        )
-        found.append(
-            {
-                "envelope_id": envelope_id.hex,
-                "kind": "request" if isinstance(owner, Request) else "mandate",
-                "id": owner.id.hex,
-                "structure_id": structure.code,
-            }
-        )
-    return found
+    owners = ledger.personal_data.owners_of_subject(subject)
+    ledger.personal_data.record_accesses(  # one save for every envelope found
+        owners,
+        endpoint=ENDPOINT,
+        purpose=Purpose.SUBJECT_ACCESS_REQUEST,
+        actor=call.actor,
+        now=call.now,
+    )
+    codes = {owner.structure_id: "" for owner in owners}
+    for structure_id in codes:
+        structure: Structure = ledger.repository.get(structure_id)
+        codes[structure_id] = structure.code
+    return [
+        {
+            "envelope_id": owner.envelope_id.hex,
+            "kind": "request" if isinstance(owner, Request) else "mandate",
+            "id": owner.id.hex,
+            "structure_id": codes[owner.structure_id],
+        }
+        for owner in owners
+    ]
