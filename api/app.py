@@ -22,6 +22,7 @@ from api.routers import (
     mandates,
     oversight,
     requests,
+    satisfaction,
     structures,
     subjects,
 )
@@ -61,6 +62,7 @@ def create_app(
         subjects,
         alerts,
         oversight,
+        satisfaction,
     ):
         app.include_router(module.router, responses=problems.RESPONSES)
     app.openapi = lambda: problems.openapi_with_problems(app)  # type: ignore[method-assign]

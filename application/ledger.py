@@ -16,6 +16,7 @@ from application.mandates import MandateCommands
 from application.personal_data import PersonalDataCommands
 from application.ports import EnvelopeKeys, StoreParts
 from application.requests import RequestCommands
+from application.satisfaction import SatisfactionCommands
 from application.structures import StructureCommands
 from application.unit import Unit
 from domain.policy import Policy
@@ -38,6 +39,7 @@ class Ledger(Application[UUID]):
         self.breaches = BreachCommands(unit)
         self.alerts = AlertCommands(unit)
         self.personal_data = PersonalDataCommands(unit)
+        self.satisfaction = SatisfactionCommands(unit)
 
     # The store's parts come from the composition root, not from the environment.
 

@@ -31,3 +31,4 @@ class Policy:
     request_inactive_months: int = 24
     mandate_retention_years: int = 6
     breach_retention_years: int = 5
+    survey_link_validity: timedelta = timedelta(days=30)

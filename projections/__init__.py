@@ -1,5 +1,5 @@
 """Read models built from the notification log: SLA, audit trail, breaches, mandates, alerts,
-quarterly reporting, retention, integrity.
+quarterly reporting, retention, integrity, satisfaction.
 
 Views are SQL tables beside the events, built only from events by ``runner.ProjectionRunner``,
 queried with plain SQL, and rebuildable from zero. They never hold personal data: the runner
@@ -14,6 +14,7 @@ from projections.integrity import integrity as _integrity
 from projections.mandates import mandates as _mandates
 from projections.quarterly import quarterly as _quarterly
 from projections.retention import retention as _retention
+from projections.satisfaction import satisfaction as _satisfaction
 from projections.sla_view import sla as _sla
 from projections.structures import structures as _structures
 
@@ -27,6 +28,7 @@ ALL: tuple[Projection, ...] = (
     _retention,
     _structures,
     _integrity,
+    _satisfaction,
 )
 
 # Logical table name -> real table: the names queries use, as ``ledger migrate`` created them.

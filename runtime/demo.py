@@ -101,7 +101,30 @@ def load_demo(ledger: Ledger, *, requests: int, seed: int, now: datetime) -> dic
         counts["requests"] += 1
     _breach(ledger, now - timedelta(hours=30))
     counts["breaches"] = 1
+    counts["questionnaires"] = _questionnaires(ledger, random.Random(seed + 1), codes, start, now)
     return counts
+
+
+OVERALL = {"very_satisfied": 5, "satisfied": 4, "dissatisfied": 1, "very_dissatisfied": 1}
+
+
+def _questionnaires(
+    ledger: Ledger, rng: random.Random, codes: list[str], start: datetime, now: datetime
+) -> int:
+    """Paper questionnaires (Art. 4.7), a few per structure, mostly satisfied; its own random
+    stream, so that the cases of a seed stay what they were."""
+    recorded = 0
+    for code in codes:
+        adviser = Actor(f"adviser-{code}-1", "adviser")
+        for _ in range(rng.randint(2, 6)):
+            at = start + (now - start) * rng.random()
+            overall = rng.choices(list(OVERALL), weights=list(OVERALL.values()))[0]
+            answers = {"overall": overall, "waiting": rng.choice(["yes", "yes", "no"])}
+            ledger.satisfaction.record_answer(
+                structure_code=code, channel="counter", answers=answers, actor=adviser, now=at
+            )
+            recorded += 1
+    return recorded
 
 
 def _structures(ledger: Ledger, at: datetime) -> list[str]:

@@ -9,9 +9,19 @@ from domain.alert import Alert
 from domain.breach import Breach
 from domain.mandate import Mandate
 from domain.request import Request
+from domain.satisfaction import SatisfactionAnswer, SurveyLink
 from domain.structure import Structure
 
-AGGREGATES = (Structure, Request, Mandate, Breach, Alert, DataAccess)
+AGGREGATES = (
+    Structure,
+    Request,
+    Mandate,
+    Breach,
+    Alert,
+    DataAccess,
+    SatisfactionAnswer,
+    SurveyLink,
+)
 
 
 def event_classes() -> dict[str, type]:

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.console import admin, cases, oversight, web
+from api.console import admin, cases, evaluation, oversight, web
 from api.console.web import HOME, Anyone, Refused, SignInRequired, check_csrf
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -45,7 +45,14 @@ def home(console: Anyone) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    for module in (router, cases.router, oversight.router, admin.router):
+    for module in (
+        router,
+        cases.router,
+        oversight.router,
+        admin.router,
+        evaluation.router,
+        evaluation.public,
+    ):
         app.include_router(module)
     app.mount("/console/static", StaticFiles(directory=web.HERE / "static"), name="console-static")
 
@@ -68,7 +75,7 @@ class ConsoleHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/console"):
+        if scope["type"] != "http" or not scope["path"].startswith(("/console", "/avis/")):
             await self.app(scope, receive, send)
             return
 

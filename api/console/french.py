@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
+from domain.satisfaction import CURRENT
+
 PARIS = ZoneInfo("Europe/Paris")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -83,6 +85,7 @@ LABELS: dict[str, dict[str, str]] = {
         "case_handling": "traitement du dossier",
         "subject_access_request": "droit d'accès (RGPD, art. 15)",
     },
+    "source": {"paper": "questionnaire papier", "link": "lien d'avis"},
     "mandate_state": {"active": "actif", "revoked": "révoqué", "expired": "échu"},
     "kind": {
         "sla": "délai de réponse",
@@ -159,6 +162,8 @@ MESSAGES: dict[str, str] = {
     "token_expired": "Ce jeton a expiré : demandez-en un nouveau.",
     "unauthorized": "Jeton inconnu, révoqué ou expiré.",
     "csrf": "Le formulaire a expiré : rechargez la page et recommencez.",
+    "survey_link_used": "Ce lien a déjà servi : il ne permet de donner qu'un avis.",
+    "survey_link_expired": "Ce lien a expiré : demandez-en un nouveau à l'accueil.",
 }
 
 FIELDS: dict[str, str] = {
@@ -200,6 +205,11 @@ FIELDS: dict[str, str] = {
     "data_categories": "catégories de données",
     "timetable": "horaires",
     "effective_from": "date d'effet",
+    "channel": "canal",
+    "year": "année",
+    "answers": "réponses",
+    "source": "origine",
+    **{f"answers.{q.code}": q.short for q in CURRENT.questions},
 }
 
 

@@ -46,12 +46,15 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/console/demandes/nouvelle", "Nouvelle demande"),
         ("/console/personnes", "Trouver une personne"),
         ("/console/mandats/nouveau", "Nouveau mandat"),
+        ("/console/avis", "Avis des usagers"),
     ],
     Role.SUPERVISOR: [
         ("/console/tableau-de-bord", "Tableau de bord"),
         ("/console/demandes", "Demandes"),
         ("/console/rapport", "Rapport trimestriel"),
         ("/console/alertes", "Alertes"),
+        ("/console/satisfaction", "Satisfaction"),
+        ("/console/avis", "Avis des usagers"),
     ],
     Role.DPO: [
         ("/console/audit", "Journal d'audit"),

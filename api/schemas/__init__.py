@@ -36,6 +36,14 @@ from api.schemas.requests import (
     ResolutionOut,
     ResponseIn,
 )
+from api.schemas.satisfaction import (
+    AnswerOut,
+    LinkAnswerIn,
+    LinkIn,
+    LinkOut,
+    LinkState,
+    PaperAnswerIn,
+)
 from api.schemas.structures import (
     Announced,
     Conformity,
@@ -49,6 +57,7 @@ __all__ = [
     "HHMM",
     "ActionIn",
     "Announced",
+    "AnswerOut",
     "AssignmentIn",
     "BreachIn",
     "BreachOut",
@@ -65,10 +74,15 @@ __all__ = [
     "In",
     "Label",
     "Labels",
+    "LinkAnswerIn",
+    "LinkIn",
+    "LinkOut",
+    "LinkState",
     "MandateIn",
     "MandateOut",
     "Notice",
     "NotificationIn",
+    "PaperAnswerIn",
     "PartnerAnswerIn",
     "Person",
     "ReopeningIn",

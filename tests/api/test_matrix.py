@@ -27,6 +27,7 @@ from tests.builders import (
 
 ADMIN, DPO_ROLE, ADVISER_ROLE, SUPERVISOR = "admin", "dpo", "adviser", "supervisor"
 CASE_WORK = {ADVISER_ROLE, SUPERVISOR}
+EVERYONE = {ADMIN, DPO_ROLE, ADVISER_ROLE, SUPERVISOR}
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,13 @@ def fresh_alert(api: Api) -> str:
         now=NOW,
     )
     return alert.id.hex
+
+
+def fresh_link(api: Api) -> str:
+    token, _ = api.services.ledger.satisfaction.issue_link(
+        structure_code=HOME, channel="counter", actor=ADVISER, now=NOW
+    )
+    return token
 
 
 def fresh_envelope(api: Api) -> str:
@@ -260,6 +268,37 @@ ENDPOINTS = [
         {SUPERVISOR},
         True,
         params={"structure_id": HOME, "quarter": "2026-Q4"},
+    ),
+    Endpoint("GET", lambda a: "/v1/satisfaction/questionnaire", EVERYONE, False),
+    Endpoint(
+        "POST",
+        lambda a: "/v1/satisfaction/answers",
+        CASE_WORK,
+        True,
+        lambda a: {"structure_id": HOME, "channel": "counter", "answers": {"overall": "satisfied"}},
+    ),
+    Endpoint(
+        "POST",
+        lambda a: "/v1/satisfaction/links",
+        CASE_WORK,
+        True,
+        lambda a: {"structure_id": HOME, "channel": "counter"},
+    ),
+    # A link is its own secret: whoever holds it may answer, with or without a token.
+    Endpoint("GET", lambda a: f"/v1/satisfaction/links/{fresh_link(a)}", EVERYONE, False),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/satisfaction/links/{fresh_link(a)}/answer",
+        EVERYONE,
+        False,
+        lambda a: {"answers": {"overall": "satisfied"}},
+    ),
+    Endpoint(
+        "GET",
+        lambda a: "/v1/satisfaction/indicators",
+        {SUPERVISOR},
+        True,
+        params={"structure_id": HOME, "year": "2026"},
     ),
 ]
 

@@ -77,6 +77,10 @@ class Walk:
             elif element.get_attribute("type") in ("date", "datetime-local"):
                 # the widget's typed format follows the browser's locale: set the value itself
                 self.driver.execute_script("arguments[0].value = arguments[1]", element, value)
+            elif element.get_attribute("type") == "radio":
+                scope.find_element(
+                    By.CSS_SELECTOR, f"input[name='{name}'][value='{value}']"
+                ).click()
             elif element.get_attribute("type") == "checkbox":
                 if not element.is_selected():
                     element.click()
@@ -274,6 +278,46 @@ def test_the_other_pages_of_each_role(browser: Any, live: LiveServer, settings: 
     walk.submit("/console/jetons")
     assert "affiché une seule fois" in walk.text
     walk.shot("jetons")
+
+
+def test_a_user_gives_an_opinion_through_a_one_time_link(
+    browser: Any, live: LiveServer, settings: Settings
+) -> None:
+    """Art. 4.7: the adviser enters a paper questionnaire and prints a link; the user opens it
+    without any account and answers once; the supervisor reads the year's indicators."""
+    walk = Walk(browser, live, f"{settings.backend}-avis")
+    walk.sign_in("adviser-ana")
+    walk.go("/console/avis")
+    walk.shot("avis")
+    walk.fill({"channel": "phone", "q_overall": "dissatisfied"}, "/console/avis/papier")
+    walk.submit("/console/avis/papier")
+    assert "Le questionnaire a été enregistré." in walk.text
+    walk.fill({"channel": "counter"}, "/console/avis/liens")
+    walk.submit("/console/avis/liens")
+    assert "Donnez-nous votre avis" in walk.text
+    walk.shot("lien-a-imprimer")
+    url = browser.find_element(By.ID, "lien-avis").text
+    path = url.removeprefix(live.url)
+    assert path.startswith("/avis/")
+
+    browser.delete_all_cookies()  # the user: no account, no session
+    walk.go(path)
+    assert "Votre avis sur France Services" in walk.text
+    walk.shot("questionnaire-usager")
+    walk.fill({"q_overall": "very_satisfied", "q_outcome": "partly"}, path)
+    walk.submit(path)
+    assert "Merci ! Votre avis a bien été enregistré." in walk.text
+    walk.shot("merci")
+    walk.go(path)
+    assert "Ce lien a déjà servi" in walk.text  # one answer per link
+
+    walk.sign_in("supervisor-sam")
+    walk.go("/console/satisfaction")
+    figures = " ".join(walk.text.split())
+    assert "2 questionnaires" in figures
+    assert "50 % d'usagers satisfaits" in figures  # one satisfied of two
+    assert "1 / 1 liens d'avis utilisés" in figures
+    walk.shot("satisfaction")
 
 
 def test_the_role_matrix_in_the_browser(browser: Any, live: LiveServer, settings: Settings) -> None:

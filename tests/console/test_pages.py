@@ -223,6 +223,11 @@ def test_acting_on_behalf_offers_the_persons_mandates_only(api: Api) -> None:
         ("dpo-lea", "/console/alertes", 200),
         ("admin-paul", "/console/structures", 200),
         ("admin-paul", "/console/jetons", 200),
+        ("adviser-ana", "/console/avis", 200),
+        ("supervisor-sam", "/console/avis", 200),
+        ("supervisor-sam", "/console/satisfaction", 200),
+        ("adviser-ana", "/console/satisfaction", 403),
+        ("dpo-lea", "/console/avis", 403),
     ],
 )
 def test_the_role_matrix_holds_in_the_console(api: Api, who: str, path: str, status: int) -> None:

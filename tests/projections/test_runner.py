@@ -29,6 +29,17 @@ def given_a_busy_day(ledger: Ledger, structure: str) -> None:
         now=NOW,
     )
     declare_breach(ledger, now=NOW)
+    token, _ = ledger.satisfaction.issue_link(
+        structure_code=structure, channel="counter", actor=ADVISER, now=NOW
+    )
+    ledger.satisfaction.answer_link(token, answers={"overall": "satisfied"}, now=NOW)
+    ledger.satisfaction.record_answer(
+        structure_code=structure,
+        channel="phone",
+        answers={"overall": "dissatisfied", "waiting": "no"},
+        actor=ADVISER,
+        now=NOW,
+    )
 
 
 def test_running_again_changes_nothing(
@@ -59,6 +70,7 @@ def test_every_view_reaches_the_head_even_through_events_it_ignores(
             "retention",
             "structures",
             "integrity",
+            "satisfaction",
         )
     }
 

@@ -50,9 +50,9 @@ def role_for(path: str) -> str:
         return Role.ADMIN
     if path.startswith(("/v1/breaches", "/v1/envelopes", "/v1/audit")):
         return Role.DPO
-    if path.startswith(("/v1/dashboards", "/v1/reports", "/v1/alerts")) or path.endswith(
-        "/history"
-    ):
+    if path.startswith(
+        ("/v1/dashboards", "/v1/reports", "/v1/alerts", "/v1/satisfaction/indicators")
+    ) or path.endswith("/history"):
         return Role.SUPERVISOR
     return Role.ADVISER
 
