@@ -18,6 +18,7 @@ from api.middleware import AccessLog, BodyLimit, ContainErrors
 from api.routers import (
     alerts,
     breaches,
+    complaints,
     envelopes,
     mandates,
     oversight,
@@ -63,6 +64,7 @@ def create_app(
         alerts,
         oversight,
         satisfaction,
+        complaints,
     ):
         app.include_router(module.router, responses=problems.RESPONSES)
     app.openapi = lambda: problems.openapi_with_problems(app)  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from eventsourcing.utils import Environment
 
 from application.alerts import AlertCommands
 from application.breaches import BreachCommands
+from application.complaints import ComplaintCommands
 from application.mandates import MandateCommands
 from application.personal_data import PersonalDataCommands
 from application.ports import EnvelopeKeys, StoreParts
@@ -40,6 +41,7 @@ class Ledger(Application[UUID]):
         self.alerts = AlertCommands(unit)
         self.personal_data = PersonalDataCommands(unit)
         self.satisfaction = SatisfactionCommands(unit)
+        self.complaints = ComplaintCommands(unit)
 
     # The store's parts come from the composition root, not from the environment.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from domain.access import DataAccess, Purpose
 from domain.actor import Actor
 from domain.aggregate import LedgerAggregate
 from domain.breach import Breach
+from domain.complaint import Complaint
 from domain.errors import NotFound
 from domain.mandate import Mandate
 from domain.personal_data import DestructionReason
@@ -22,12 +24,12 @@ class PersonalDataCommands:
     def __init__(self, unit: Unit) -> None:
         self.unit = unit
 
-    def owner_of(self, envelope_id: UUID) -> Request | Mandate | Breach | None:
-        """The case, mandate or breach whose personal data the envelope holds (destroyed or
-        not)."""
+    def owner_of(self, envelope_id: UUID) -> Request | Mandate | Breach | Complaint | None:
+        """The case, mandate, breach or complaint whose personal data the envelope holds
+        (destroyed or not)."""
         owner_id = self.unit.keys.owner_of(envelope_id)
         owner: object = self.unit.repository.get(owner_id) if owner_id else None
-        return owner if isinstance(owner, Request | Mandate | Breach) else None
+        return owner if isinstance(owner, Request | Mandate | Breach | Complaint) else None
 
     def owners_of_subject(self, subject: str) -> list[Request | Mandate]:
         """The cases and mandates whose live envelopes hold one person's data (by the keyed
@@ -45,7 +47,7 @@ class PersonalDataCommands:
         now: datetime,
         at: datetime | None = None,
         scrub: bool = True,
-    ) -> Request | Mandate | Breach:
+    ) -> Request | Mandate | Breach | Complaint:
         """Deletes the envelope's key and records it in one transaction, then scrubs the store
         (a caller destroying many at once passes ``scrub=False`` and calls ``scrub`` after).
 
@@ -67,16 +69,23 @@ class PersonalDataCommands:
         return self.unit.keys.scrub()
 
     def record_access(
-        self, owner: Request | Mandate, *, endpoint: str, purpose: str, actor: Actor, now: datetime
+        self,
+        owner: Request | Mandate | Complaint,
+        *,
+        endpoint: str,
+        purpose: str,
+        actor: Actor,
+        now: datetime,
     ) -> DataAccess:
-        """Records that ``actor`` was shown the personal data of ``owner``'s envelope."""
+        """Records that ``actor`` was shown the personal data of ``owner``'s envelope (a
+        complaint's read names its envelope and structure: the audit trail lists it by those)."""
         return self.record_accesses(
             [owner], endpoint=endpoint, purpose=purpose, actor=actor, now=now
         )[0]
 
     def record_accesses(
         self,
-        owners: list[Request | Mandate],
+        owners: Sequence[Request | Mandate | Complaint],
         *,
         endpoint: str,
         purpose: str,
@@ -90,7 +99,7 @@ class PersonalDataCommands:
                 envelope_id=owner.envelope_id,
                 structure_id=owner.structure_id,
                 request_id=owner.id if isinstance(owner, Request) else None,
-                mandate_id=None if isinstance(owner, Request) else owner.id,
+                mandate_id=owner.id if isinstance(owner, Mandate) else None,
                 endpoint=endpoint,
                 purpose=parsed,
                 actor=actor,

@@ -22,6 +22,7 @@ class AlertKind(StrEnum):
     CNIL = "cnil"
     MANDATE = "mandate"
     RETENTION = "retention"
+    COMPLAINT = "complaint"
 
 
 class AlertLevel(StrEnum):

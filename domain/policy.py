@@ -32,3 +32,5 @@ class Policy:
     mandate_retention_years: int = 6
     breach_retention_years: int = 5
     survey_link_validity: timedelta = timedelta(days=30)
+    complaint_answer_days: int = 30
+    complaint_retention_months: int = 12

@@ -28,3 +28,12 @@ def request_data_due_at(
 def mandate_data_due_at(policy: Policy, ended_at: datetime) -> datetime:
     """Mandate data are kept as proof for N years after the mandate ends."""
     return add_months(ended_at, 12 * policy.mandate_retention_years)
+
+
+def complaint_data_due_at(
+    policy: Policy, received_at: datetime, answered_at: datetime | None
+) -> datetime:
+    """A complaint's data are kept N months after its answer; unanswered, as an inactive case."""
+    if answered_at is not None:
+        return add_months(answered_at, policy.complaint_retention_months)
+    return add_months(received_at, policy.request_inactive_months)

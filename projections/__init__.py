@@ -1,5 +1,5 @@
 """Read models built from the notification log: SLA, audit trail, breaches, mandates, alerts,
-quarterly reporting, retention, integrity, satisfaction.
+quarterly reporting, retention, integrity, satisfaction, complaints.
 
 Views are SQL tables beside the events, built only from events by ``runner.ProjectionRunner``,
 queried with plain SQL, and rebuildable from zero. They never hold personal data: the runner
@@ -10,6 +10,7 @@ from projections.alerts import alerts as _alerts
 from projections.audit import audit as _audit
 from projections.base import Projection
 from projections.breaches import breaches as _breaches
+from projections.complaints import complaints as _complaints
 from projections.integrity import integrity as _integrity
 from projections.mandates import mandates as _mandates
 from projections.quarterly import quarterly as _quarterly
@@ -29,6 +30,7 @@ ALL: tuple[Projection, ...] = (
     _structures,
     _integrity,
     _satisfaction,
+    _complaints,
 )
 
 # Logical table name -> real table: the names queries use, as ``ledger migrate`` created them.

@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from domain.breach import Breach
+from domain.complaint import Complaint
 from domain.mandate import Mandate
 from domain.personal_data import DestructionReason
 from domain.request import Request
@@ -104,8 +105,21 @@ def _declared(tx: Tx, event: Any, _: Notification) -> None:
         _insert(tx, event, "breach", DestructionReason.RETENTION_EXPIRED)
 
 
+@retention.on(Complaint.Received)
+def _complaint(tx: Tx, event: Any, _: Notification) -> None:
+    _insert(tx, event, "complaint", DestructionReason.INACTIVE)
+
+
+@retention.on(Complaint.Answered)
+def _answered(tx: Tx, event: Any, _: Notification) -> None:
+    _due(tx, event, DestructionReason.PROCEDURE_RESOLVED)
+
+
 @retention.on(
-    Request.PersonalDataDestroyed, Mandate.PersonalDataDestroyed, Breach.PersonalDataDestroyed
+    Request.PersonalDataDestroyed,
+    Mandate.PersonalDataDestroyed,
+    Breach.PersonalDataDestroyed,
+    Complaint.PersonalDataDestroyed,
 )
 def _destroyed(tx: Tx, event: Any, _: Notification) -> None:
     tx.run(
@@ -132,7 +146,7 @@ def destroyed_since(tx: Tx, since: datetime, limit: int = 200) -> list[dict[str,
         "SELECT r.destroyed_at, r.envelope_id, r.owner_kind, r.owner_id, a.actor "
         "FROM {retention} r LEFT JOIN {audit_trail} a ON a.envelope_id = r.envelope_id "
         "AND a.action IN ('Request.PersonalDataDestroyed', 'Mandate.PersonalDataDestroyed', "
-        "'Breach.PersonalDataDestroyed') "
+        "'Breach.PersonalDataDestroyed', 'Complaint.PersonalDataDestroyed') "
         "WHERE r.destroyed_at >= :since ORDER BY r.destroyed_at DESC, r.envelope_id LIMIT :limit",
         {"since": iso(since), "limit": limit},
     )

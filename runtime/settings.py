@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     request_inactive_months: int = Field(default=24, ge=1)
     mandate_retention_years: int = Field(default=6, ge=1)
     breach_retention_years: int = Field(default=5, ge=1)
+    complaint_answer_days: int = Field(default=30, ge=1, le=365)
+    complaint_retention_months: int = Field(default=12, ge=1)
     identity_verification_max_hours: float = Field(default=24.0, gt=0)
     log_level: str = "INFO"
     subject_secret: SecretStr | None = None
@@ -145,6 +147,8 @@ class Settings(BaseSettings):
             request_inactive_months=self.request_inactive_months,
             mandate_retention_years=self.mandate_retention_years,
             breach_retention_years=self.breach_retention_years,
+            complaint_answer_days=self.complaint_answer_days,
+            complaint_retention_months=self.complaint_retention_months,
             identity_verification_max_age=timedelta(hours=self.identity_verification_max_hours),
         )
 

@@ -27,6 +27,7 @@ from projections.runner import ProjectionRunner
 from runtime.settings import MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE, Settings, write_secret
 from scheduler import heartbeat
 from scheduler.cnil import CnilJob
+from scheduler.complaints import ComplaintJob
 from scheduler.integrity import Integrity, IntegrityJob
 from scheduler.jobs import Context, Notice
 from scheduler.mandates import MandateJob
@@ -322,6 +323,7 @@ def open_scheduler(
         Planned(CnilJob(context, settings.cnil_warning_hours), every),
         Planned(MandateJob(context, settings.mandate_notice_days), every),
         Planned(RetentionJob(context), every),
+        Planned(ComplaintJob(context), every),
         Planned(VisitTokenJob(context), max(every, timedelta(hours=6))),
     ]
     planned.append(Planned(IntegrityJob(partial(check_integrity, settings)), timedelta(hours=1)))

@@ -125,9 +125,16 @@ KINDS_FR = {
     "cnil": "notification de la violation à la CNIL sous 72 heures (RGPD art. 33)",
     "mandate": "fin de mandat (Art. 4.6)",
     "retention": "destruction de données personnelles en échec (Art. 4.6)",
+    "complaint": "réponse à une réclamation (Art. 4.7)",
 }
 LEVELS_FR = {"warning": "avertissement", "critical": "critique"}
-SUBJECTS_FR = {"sla": "demande", "cnil": "violation", "mandate": "mandat", "retention": "dossier"}
+SUBJECTS_FR = {
+    "sla": "demande",
+    "cnil": "violation",
+    "mandate": "mandat",
+    "retention": "dossier",
+    "complaint": "réclamation",
+}
 
 
 def french_text(notice: Notice) -> tuple[str, str]:

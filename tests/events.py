@@ -7,6 +7,7 @@ import dataclasses
 from domain.access import DataAccess
 from domain.alert import Alert
 from domain.breach import Breach
+from domain.complaint import Complaint
 from domain.mandate import Mandate
 from domain.request import Request
 from domain.satisfaction import SatisfactionAnswer, SurveyLink
@@ -21,6 +22,7 @@ AGGREGATES = (
     DataAccess,
     SatisfactionAnswer,
     SurveyLink,
+    Complaint,
 )
 
 

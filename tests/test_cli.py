@@ -59,6 +59,7 @@ def test_health_reports_the_store_and_the_lag_of_each_view(env: Settings) -> Non
             "alerts",
             "audit_trail",
             "breaches",
+            "complaints",
             "integrity",
             "mandates",
             "quarterly",
@@ -189,7 +190,15 @@ def test_scheduler_run_once_then_status_shows_the_leader_and_each_job(
     capsys.readouterr()
     assert cli.main(["scheduler", "run", "--once"]) == 0
     done = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert set(done) == {"sla", "cnil", "mandates", "retention", "visit_tokens", "integrity"}
+    assert set(done) == {
+        "sla",
+        "cnil",
+        "mandates",
+        "retention",
+        "complaints",
+        "visit_tokens",
+        "integrity",
+    }
     assert cli.main(["scheduler", "status"]) == 0
     status = capsys.readouterr().out
     assert f"leader: {socket.gethostname()}:" in status

@@ -37,7 +37,7 @@ def problems_of(error: LedgerError) -> list[dict[str, str | None]]:
     return [{"field": e.field, "text": message(e.code)} for e in found]
 
 
-def _instant(value: str, tz: Any) -> datetime | None:
+def form_instant(value: str, tz: Any) -> datetime | None:
     """A date and time typed in a form (``2026-11-30T14:00``), in the structure's zone."""
     if not value:
         return None
@@ -163,7 +163,7 @@ def open_case(
     if birth_date:
         user["birth_date"] = birth_date
     try:
-        received = _instant(received_at, chosen.calendar.tz) or console.call.now
+        received = form_instant(received_at, chosen.calendar.tz) or console.call.now
     except ValueError:
         problem = {"field": "received_at", "text": message("invalid_input")}
         return _new_case(request, console, values, [problem], 422)

@@ -9,14 +9,21 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.console.cases import Field, problems_of, structure_of
+from api.console.cases import Field, form_instant, problems_of, structure_of
+from api.console.french import message
 from api.console.oversight import bars
-from api.console.web import Adviser, Console, Supervisor, check_csrf, fresh, page
+from api.console.web import Adviser, Console, Refused, Supervisor, check_csrf, fresh, page
+from api.deps import in_scope, parse_id
 from api.scoping import scoped_structure
+from domain.access import Purpose
+from domain.complaint import Complaint, Topic
 from domain.errors import LedgerError, NotFound
 from domain.satisfaction import CURRENT
+from domain.structure import Structure
 from domain.validation import FIRST_YEAR
 from domain.vocabulary import Channel
+from projections import complaints as complaints_view
+from projections.db import from_iso, hex_id
 from projections.satisfaction import indicators
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -209,3 +216,157 @@ async def user_answer(request: Request, token: str) -> Response:
             request, token, 422, state="open", values=values, problems=problems_of(error)
         )
     return _questionnaire(request, token, state="thanks")
+
+
+# The complaints register ("cahier de réclamations").
+
+
+def _load_complaint(console: Console, complaint_id: str) -> Complaint:
+    complaint = console.call.ledger.complaints.get(parse_id(complaint_id, "complaint"))
+    in_scope(console.call, complaint.structure_id, "complaint")
+    return complaint
+
+
+@router.get("/reclamations")
+def complaints_register(
+    request: Request, console: Adviser, structure: str | None = None
+) -> Response:
+    call = console.call
+    fresh(console, "complaints")
+    chosen = structure_of(console, structure)
+    with call.services.reading() as tx:
+        rows = complaints_view.register(tx, hex_id(chosen.id) or "", call.now)
+    for row in rows:
+        due = from_iso(row["answer_due_at"])
+        row["left"] = due - call.now if due and row["answered_at"] is None else None
+    return page(
+        request,
+        "reclamations.html",
+        console,
+        rows=rows,
+        structure=chosen,
+        structures=sorted(console.caller.structures),
+    )
+
+
+def _new_complaint(
+    request: Request,
+    console: Console,
+    values: dict[str, str],
+    problems: list[Any],
+    status: int = 200,
+) -> Response:
+    return page(
+        request,
+        "nouvelle_reclamation.html",
+        console,
+        status,
+        values=values,
+        problems=problems,
+        structures=sorted(console.caller.structures),
+        channels=list(Channel),
+        topics=list(Topic),
+    )
+
+
+@router.get("/reclamations/nouvelle")
+def new_complaint_form(request: Request, console: Adviser) -> Response:
+    return _new_complaint(request, console, {}, [])
+
+
+@router.post("/reclamations/nouvelle")
+def receive_complaint(
+    request: Request,
+    console: Adviser,
+    csrf: Field = "",
+    structure: Field = "",
+    channel: Field = "",
+    topic: Field = "",
+    received_at: Field = "",
+    first_name: Field = "",
+    last_name: Field = "",
+    birth_date: Field = "",
+    contact: Field = "",
+    text: Field = "",
+) -> Response:
+    check_csrf(console, csrf)
+    values = {k: v for k, v in locals().items() if isinstance(v, str) and k != "csrf"}
+    chosen = structure_of(console, structure or None)
+    complainant = {"first_name": first_name, "last_name": last_name}
+    complainant |= {k: v for k, v in (("birth_date", birth_date), ("contact", contact)) if v}
+    try:
+        received = form_instant(received_at, chosen.calendar.tz) or console.call.now
+    except ValueError:
+        problem = {"field": "received_at", "text": message("invalid_input")}
+        return _new_complaint(request, console, values, [problem], 422)
+    try:
+        complaint = console.call.ledger.complaints.receive_complaint(
+            structure_code=chosen.code,
+            channel=channel,
+            topic=topic,
+            received_at=received,
+            complainant=complainant,
+            text=text,
+            actor=console.call.actor,
+            now=console.call.now,
+        )
+    except LedgerError as error:
+        return _new_complaint(request, console, values, problems_of(error), 422)
+    return RedirectResponse(f"/console/reclamations/{complaint.id.hex}", status_code=303)
+
+
+def _complaint(
+    request: Request,
+    console: Console,
+    complaint: Complaint,
+    problems: list[Any] | None = None,
+    status: int = 200,
+) -> Response:
+    if complaint.destroyed_at is None:
+        console.call.ledger.personal_data.record_access(
+            complaint,
+            endpoint="GET /console/reclamations/{id}",
+            purpose=Purpose.CASE_HANDLING,
+            actor=console.call.actor,
+            now=console.call.now,
+        )
+    structure: Structure = console.call.ledger.repository.get(complaint.structure_id)
+    now = console.call.now
+    return page(
+        request,
+        "reclamation.html",
+        console,
+        status,
+        complaint=complaint,
+        structure=structure,
+        tz=structure.calendar.tz,
+        state=complaint.state(now).value,
+        left=complaint.answer_due_at - now if complaint.answered_at is None else None,
+        problems=problems or [],
+    )
+
+
+@router.get("/reclamations/{complaint_id}")
+def complaint_page(request: Request, console: Adviser, complaint_id: str) -> Response:
+    return _complaint(request, console, _load_complaint(console, complaint_id))
+
+
+@router.post("/reclamations/{complaint_id}/reponse")
+def answer_complaint(
+    request: Request, console: Adviser, complaint_id: str, csrf: Field = "", answer: Field = ""
+) -> Response:
+    check_csrf(console, csrf)
+    complaint = _load_complaint(console, complaint_id)
+    try:
+        console.call.ledger.complaints.answer_complaint(
+            complaint.id,
+            at=console.call.now,
+            answer=answer,
+            actor=console.call.actor,
+            now=console.call.now,
+        )
+    except LedgerError as error:
+        if error.code in ("complaint_answered", "personal_data_destroyed"):
+            raise Refused(409, error.code) from None
+        return _complaint(request, console, complaint, problems_of(error), 422)
+    return RedirectResponse(f"/console/reclamations/{complaint.id.hex}", status_code=303)

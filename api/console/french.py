@@ -86,12 +86,31 @@ LABELS: dict[str, dict[str, str]] = {
         "subject_access_request": "droit d'accès (RGPD, art. 15)",
     },
     "source": {"paper": "questionnaire papier", "link": "lien d'avis"},
+    "topic": {
+        "welcome": "accueil",
+        "waiting": "temps d'attente",
+        "opening_hours": "horaires d'ouverture",
+        "answer_quality": "qualité de la réponse",
+        "answer_delay": "délai de réponse",
+        "accessibility": "accessibilité",
+        "personal_data": "données personnelles",
+        "partner": "démarche auprès d'un partenaire",
+        "other": "autre",
+    },
+    "complaint_state": {
+        "open": "sans réponse, dans les délais",
+        "due_soon": "sans réponse, échéance proche",
+        "overdue": "sans réponse, délai dépassé",
+        "answered": "répondue",
+        "answered_late": "répondue en retard",
+    },
     "mandate_state": {"active": "actif", "revoked": "révoqué", "expired": "échu"},
     "kind": {
         "sla": "délai de réponse",
         "cnil": "notification CNIL",
         "mandate": "fin de mandat",
         "retention": "destruction des données",
+        "complaint": "réponse à une réclamation",
     },
     "reason": {
         "procedure_resolved": "démarche terminée",
@@ -126,6 +145,10 @@ LABELS: dict[str, dict[str, str]] = {
         "Raised": "alerte levée",
         "Acknowledged": "alerte prise en charge",
         "DeliveryAttempted": "alerte envoyée",
+        "Received": "réclamation enregistrée",
+        "Answered": "réponse à la réclamation",
+        "Issued": "lien d'avis remis",
+        "Recorded": "questionnaire enregistré",
     },
 }
 
@@ -162,6 +185,7 @@ MESSAGES: dict[str, str] = {
     "token_expired": "Ce jeton a expiré : demandez-en un nouveau.",
     "unauthorized": "Jeton inconnu, révoqué ou expiré.",
     "csrf": "Le formulaire a expiré : rechargez la page et recommencez.",
+    "complaint_answered": "Cette réclamation a déjà reçu sa réponse.",
     "survey_link_used": "Ce lien a déjà servi : il ne permet de donner qu'un avis.",
     "survey_link_expired": "Ce lien a expiré : demandez-en un nouveau à l'accueil.",
 }
@@ -209,6 +233,13 @@ FIELDS: dict[str, str] = {
     "year": "année",
     "answers": "réponses",
     "source": "origine",
+    "topic": "objet",
+    "text": "texte de la réclamation",
+    "answer": "réponse",
+    "complainant": "auteur de la réclamation",
+    "complainant.first_name": "prénom",
+    "complainant.last_name": "nom",
+    "complainant.birth_date": "date de naissance",
     **{f"answers.{q.code}": q.short for q in CURRENT.questions},
 }
 

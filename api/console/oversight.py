@@ -19,6 +19,7 @@ from api.console.web import Dpo, Refused, Supervisor, SupervisorOrDpo, check_csr
 from api.instants import canonical
 from api.scoping import scoped_structure
 from domain.access import Purpose
+from domain.complaint import Complaint
 from domain.errors import LedgerError
 from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
@@ -144,7 +145,9 @@ def acknowledge(
         raise Refused(404, "not_found") from None
     if console.caller.role == "supervisor":
         subject: object = call.ledger.repository.get(alert.subject_id)
-        if not isinstance(subject, Case | Mandate) or not console.caller.sees(subject.structure_id):
+        if not isinstance(subject, Case | Mandate | Complaint) or not console.caller.sees(
+            subject.structure_id
+        ):
             raise Refused(404, "not_found")
     call.ledger.alerts.acknowledge_alert(alert.id, actor=call.actor, now=call.now)
     return RedirectResponse("/console/alertes", status_code=303)

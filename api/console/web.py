@@ -46,6 +46,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/console/demandes/nouvelle", "Nouvelle demande"),
         ("/console/personnes", "Trouver une personne"),
         ("/console/mandats/nouveau", "Nouveau mandat"),
+        ("/console/reclamations", "Réclamations"),
         ("/console/avis", "Avis des usagers"),
     ],
     Role.SUPERVISOR: [
@@ -53,6 +54,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/console/demandes", "Demandes"),
         ("/console/rapport", "Rapport trimestriel"),
         ("/console/alertes", "Alertes"),
+        ("/console/reclamations", "Réclamations"),
         ("/console/satisfaction", "Satisfaction"),
         ("/console/avis", "Avis des usagers"),
     ],

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response
 from api.concurrency import execute, tag
 from api.deps import Call, IfMatch, SupervisorOrDpo, parse_id
 from application.authorization import Role
+from domain.complaint import Complaint
 from domain.errors import NotFound
 from domain.mandate import Mandate
 from domain.request import Request
@@ -19,15 +20,19 @@ from domain.structure import structure_uuid
 from projections.alerts import listing
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
+AlertKindName = Literal["sla", "cnil", "mandate", "retention", "complaint"]
 
 
 @router.get("")
 def alerts(
     call: SupervisorOrDpo,
-    kind: Annotated[Literal["sla", "cnil", "mandate", "retention"] | None, Query()] = None,
+    kind: Annotated[
+        Literal["sla", "cnil", "mandate", "retention", "complaint"] | None, Query()
+    ] = None,
     status: Annotated[Literal["open", "acknowledged"] | None, Query()] = None,
 ) -> list[dict[str, Any]]:
-    """DPOs see every alert; supervisors those about their structures' cases and mandates."""
+    """DPOs see every alert; supervisors those about their structures' cases, mandates and
+    complaints."""
     scope = None
     if call.caller.role == Role.SUPERVISOR:
         scope = sorted(structure_uuid(s).hex for s in call.caller.structures)
@@ -45,7 +50,9 @@ def acknowledge(
     alert = call.ledger.alerts.get(parse_id(alert_id, "alert"))
     if call.caller.role == Role.SUPERVISOR:
         subject: object = _subject_of(call, alert.subject_id)
-        if not isinstance(subject, Request | Mandate) or not call.caller.sees(subject.structure_id):
+        if not isinstance(subject, Request | Mandate | Complaint) or not call.caller.sees(
+            subject.structure_id
+        ):
             raise NotFound("no such alert")
     acknowledged = execute(
         lambda version: call.ledger.alerts.acknowledge_alert(

@@ -95,6 +95,20 @@ def fresh_link(api: Api) -> str:
     return token
 
 
+def fresh_complaint(api: Api) -> str:
+    complaint = api.services.ledger.complaints.receive_complaint(
+        structure_code=HOME,
+        channel="counter",
+        topic="waiting",
+        received_at=NOW,
+        complainant=MARTIN,
+        text="waited",
+        actor=ADVISER,
+        now=NOW,
+    )
+    return complaint.id.hex
+
+
 def fresh_envelope(api: Api) -> str:
     return open_request(api.services.ledger, HOME).envelope_id.hex
 
@@ -268,6 +282,29 @@ ENDPOINTS = [
         {SUPERVISOR},
         True,
         params={"structure_id": HOME, "quarter": "2026-Q4"},
+    ),
+    Endpoint(
+        "POST",
+        lambda a: "/v1/complaints",
+        CASE_WORK,
+        True,
+        lambda a: {
+            "structure_id": HOME,
+            "channel": "counter",
+            "topic": "waiting",
+            "received_at": AT,
+            "complainant": MARTIN,
+            "text": "waited",
+        },
+    ),
+    Endpoint("GET", lambda a: "/v1/complaints", CASE_WORK, True, params={"structure_id": HOME}),
+    Endpoint("GET", lambda a: f"/v1/complaints/{fresh_complaint(a)}", CASE_WORK, True),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/complaints/{fresh_complaint(a)}/answer",
+        CASE_WORK,
+        True,
+        lambda a: {"at": AT, "answer": "sorry"},
     ),
     Endpoint("GET", lambda a: "/v1/satisfaction/questionnaire", EVERYONE, False),
     Endpoint(

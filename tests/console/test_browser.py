@@ -284,7 +284,8 @@ def test_a_user_gives_an_opinion_through_a_one_time_link(
     browser: Any, live: LiveServer, settings: Settings
 ) -> None:
     """Art. 4.7: the adviser enters a paper questionnaire and prints a link; the user opens it
-    without any account and answers once; the supervisor reads the year's indicators."""
+    without any account and answers once; the adviser records a complaint and answers it; the
+    supervisor reads the year's satisfaction indicators."""
     walk = Walk(browser, live, f"{settings.backend}-avis")
     walk.sign_in("adviser-ana")
     walk.go("/console/avis")
@@ -310,6 +311,31 @@ def test_a_user_gives_an_opinion_through_a_one_time_link(
     walk.shot("merci")
     walk.go(path)
     assert "Ce lien a déjà servi" in walk.text  # one answer per link
+
+    walk.sign_in("adviser-ana")  # a complaint in the register, then its answer
+    walk.go("/console/reclamations/nouvelle")
+    walk.fill(
+        {
+            "first_name": "Paul",
+            "last_name": "Durand",
+            "contact": "06 00 00 00 00",
+            "channel": "counter",
+            "topic": "waiting",
+            "text": "Deux heures d'attente sans être reçu.",
+        }
+    )
+    walk.shot("nouvelle-reclamation")
+    walk.submit("/console/reclamations/nouvelle")
+    assert "Réclamation de Paul Durand" in walk.text
+    assert "sans réponse, dans les délais" in walk.text
+    complaint = browser.current_url.removeprefix(live.url)
+    walk.fill({"answer": "Nous avons ajouté un créneau d'accueil le mardi."})
+    walk.submit(f"{complaint}/reponse")
+    assert "répondue" in walk.text
+    walk.shot("reclamation")
+    walk.go("/console/reclamations")
+    assert "temps d'attente" in walk.text
+    walk.shot("reclamations")
 
     walk.sign_in("supervisor-sam")
     walk.go("/console/satisfaction")

@@ -228,6 +228,10 @@ def test_acting_on_behalf_offers_the_persons_mandates_only(api: Api) -> None:
         ("supervisor-sam", "/console/satisfaction", 200),
         ("adviser-ana", "/console/satisfaction", 403),
         ("dpo-lea", "/console/avis", 403),
+        ("adviser-ana", "/console/reclamations", 200),
+        ("supervisor-sam", "/console/reclamations", 200),
+        ("dpo-lea", "/console/reclamations", 403),
+        ("admin-paul", "/console/reclamations/nouvelle", 403),
     ],
 )
 def test_the_role_matrix_holds_in_the_console(api: Api, who: str, path: str, status: int) -> None:

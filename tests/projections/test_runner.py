@@ -33,6 +33,17 @@ def given_a_busy_day(ledger: Ledger, structure: str) -> None:
         structure_code=structure, channel="counter", actor=ADVISER, now=NOW
     )
     ledger.satisfaction.answer_link(token, answers={"overall": "satisfied"}, now=NOW)
+    complaint = ledger.complaints.receive_complaint(
+        structure_code=structure,
+        channel="counter",
+        topic="waiting",
+        received_at=NOW,
+        complainant={"first_name": "Zoé", "last_name": "Test"},
+        text="waited",
+        actor=ADVISER,
+        now=NOW,
+    )
+    ledger.complaints.answer_complaint(complaint.id, at=NOW, answer="ok", actor=ADVISER, now=NOW)
     ledger.satisfaction.record_answer(
         structure_code=structure,
         channel="phone",
@@ -71,6 +82,7 @@ def test_every_view_reaches_the_head_even_through_events_it_ignores(
             "structures",
             "integrity",
             "satisfaction",
+            "complaints",
         )
     }
 

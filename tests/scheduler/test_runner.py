@@ -79,12 +79,13 @@ def test_only_the_holder_of_the_leader_lock_acts(
             "cnil",
             "mandates",
             "retention",
+            "complaints",
             "visit_tokens",
             "integrity",
         ]
         assert second.run_all() == []
         first.stop()
-        assert len(second.run_all()) == 6
+        assert len(second.run_all()) == 7
         assert {t["leader"] for t in heartbeat.ticks(views)} == {second.identity}
     finally:
         first.stop()
