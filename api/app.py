@@ -22,6 +22,7 @@ from api.routers import (
     envelopes,
     mandates,
     oversight,
+    referents,
     requests,
     satisfaction,
     structures,
@@ -65,6 +66,7 @@ def create_app(
         oversight,
         satisfaction,
         complaints,
+        referents,
     ):
         app.include_router(module.router, responses=problems.RESPONSES)
     app.openapi = lambda: problems.openapi_with_problems(app)  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ from application.complaints import ComplaintCommands
 from application.mandates import MandateCommands
 from application.personal_data import PersonalDataCommands
 from application.ports import EnvelopeKeys, StoreParts
+from application.referents import ReferentCommands
 from application.requests import RequestCommands
 from application.satisfaction import SatisfactionCommands
 from application.structures import StructureCommands
@@ -42,6 +43,7 @@ class Ledger(Application[UUID]):
         self.personal_data = PersonalDataCommands(unit)
         self.satisfaction = SatisfactionCommands(unit)
         self.complaints = ComplaintCommands(unit)
+        self.referents = ReferentCommands(unit)
 
     # The store's parts come from the composition root, not from the environment.
 

@@ -16,6 +16,7 @@ from domain.complaint import Complaint
 from domain.errors import NotFound
 from domain.mandate import Mandate
 from domain.personal_data import DestructionReason
+from domain.referent import Referent
 from domain.request import Request
 from domain.validation import parse_enum
 
@@ -24,12 +25,16 @@ class PersonalDataCommands:
     def __init__(self, unit: Unit) -> None:
         self.unit = unit
 
-    def owner_of(self, envelope_id: UUID) -> Request | Mandate | Breach | Complaint | None:
+    def owner_of(
+        self, envelope_id: UUID
+    ) -> Request | Mandate | Breach | Complaint | Referent | None:
         """The case, mandate, breach or complaint whose personal data the envelope holds
         (destroyed or not)."""
         owner_id = self.unit.keys.owner_of(envelope_id)
         owner: object = self.unit.repository.get(owner_id) if owner_id else None
-        return owner if isinstance(owner, Request | Mandate | Breach | Complaint) else None
+        return (
+            owner if isinstance(owner, Request | Mandate | Breach | Complaint | Referent) else None
+        )
 
     def owners_of_subject(self, subject: str) -> list[Request | Mandate]:
         """The cases and mandates whose live envelopes hold one person's data (by the keyed
@@ -47,7 +52,7 @@ class PersonalDataCommands:
         now: datetime,
         at: datetime | None = None,
         scrub: bool = True,
-    ) -> Request | Mandate | Breach | Complaint:
+    ) -> Request | Mandate | Breach | Complaint | Referent:
         """Deletes the envelope's key and records it in one transaction, then scrubs the store
         (a caller destroying many at once passes ``scrub=False`` and calls ``scrub`` after).
 
@@ -85,7 +90,7 @@ class PersonalDataCommands:
 
     def record_accesses(
         self,
-        owners: Sequence[Request | Mandate | Complaint],
+        owners: Sequence[Request | Mandate | Complaint | Referent],
         *,
         endpoint: str,
         purpose: str,

@@ -10,9 +10,10 @@ from uuid import UUID
 from application.ports import SaveExtras
 from application.unit import Unit
 from domain.actor import Actor
-from domain.errors import MandateOtherPerson, MandateRequired, NotFound
+from domain.errors import InvalidInput, MandateOtherPerson, MandateRequired, NotFound
 from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
+from domain.referent import Referent
 from domain.request import Outcome, Request
 from domain.retention import request_data_due_at
 from domain.structure import Structure, structure_uuid
@@ -126,17 +127,45 @@ class RequestCommands:
         partner: str,
         reason: str,
         at: datetime,
+        referent_id: str | UUID | None = None,
         actor: Actor,
         now: datetime,
         expected_version: int | None = None,
     ) -> Request:
+        """To the partner's referent (Art. 5.2.1): ``referent_id``, when given, must name an
+        active referent of that partner at the request's structure."""
+
         def decide(found: Request) -> None:
             self.unit.load(Structure, found.structure_id).require_partner(partner)
+            referent = self._referent(referent_id, found.structure_id, partner)
             found.escalate(
-                partner, reason, at, data_due_at=self._activity_due(now), actor=actor, now=now
+                partner,
+                reason,
+                at,
+                referent_id=referent,
+                data_due_at=self._activity_due(now),
+                actor=actor,
+                now=now,
             )
 
         return self.unit.update(Request, request, decide, expected_version)
+
+    def _referent(
+        self, referent_id: str | UUID | None, structure_id: UUID, partner: str
+    ) -> UUID | None:
+        if referent_id is None or referent_id == "":
+            return None
+        problem = InvalidInput(
+            "referent_id names no active referent of this partner at this structure",
+            field="referent_id",
+        )
+        try:
+            found = self.unit.load(Referent, UUID(str(referent_id)))
+        except (ValueError, NotFound):
+            raise problem from None
+        if found.structure_id != structure_id or found.partner != partner or not found.active:
+            raise problem
+        return found.id
 
     def record_partner_answer(
         self,

@@ -55,6 +55,8 @@ class Unit:
     def load_many(self, cls: type[A], ids: Sequence[UUID]) -> list[A]:
         """Several aggregates in the order asked, with one read of their events and one of
         their envelopes' keys (a page that shows many cases); ``NotFound`` if one is not there."""
+        if not ids:
+            return []
         event_store = self.repository.event_store
         stored = event_store.recorder.select_events_of(ids)  # type: ignore[attr-defined]
         events_of: dict[UUID, list[object]] = {}

@@ -140,10 +140,23 @@ class Request(LedgerAggregate):
         partner: str
         at: datetime
         reason: str | None
+        referent_id: UUID | None  # the partner's referent it went to (Art. 5.2.1)
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 did not name the referent."""
+            state["referent_id"] = None
 
         def apply_to(self, request: Request) -> None:
             request.escalations.append(
-                {"partner": self.partner, "at": self.at, "answered_at": None}
+                {
+                    "partner": self.partner,
+                    "at": self.at,
+                    "answered_at": None,
+                    "referent_id": self.referent_id,
+                }
             )
             request.status = Status.ESCALATED
 
@@ -300,6 +313,7 @@ class Request(LedgerAggregate):
         reason: str,
         at: datetime,
         *,
+        referent_id: UUID | None = None,
         data_due_at: datetime,
         actor: Actor,
         now: datetime,
@@ -314,6 +328,7 @@ class Request(LedgerAggregate):
             partner=partner,
             at=at,
             reason=require_text(reason, "reason"),
+            referent_id=referent_id,
             data_due_at=data_due_at,
         )
 

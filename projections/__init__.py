@@ -1,5 +1,6 @@
 """Read models built from the notification log: SLA, audit trail, breaches, mandates, alerts,
-quarterly reporting, retention, integrity, satisfaction, complaints.
+quarterly reporting, retention, integrity, satisfaction, complaints,
+referents.
 
 Views are SQL tables beside the events, built only from events by ``runner.ProjectionRunner``,
 queried with plain SQL, and rebuildable from zero. They never hold personal data: the runner
@@ -14,6 +15,7 @@ from projections.complaints import complaints as _complaints
 from projections.integrity import integrity as _integrity
 from projections.mandates import mandates as _mandates
 from projections.quarterly import quarterly as _quarterly
+from projections.referents import referents as _referents
 from projections.retention import retention as _retention
 from projections.satisfaction import satisfaction as _satisfaction
 from projections.sla_view import sla as _sla
@@ -31,6 +33,7 @@ ALL: tuple[Projection, ...] = (
     _integrity,
     _satisfaction,
     _complaints,
+    _referents,
 )
 
 # Logical table name -> real table: the names queries use, as ``ledger migrate`` created them.

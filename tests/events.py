@@ -9,6 +9,7 @@ from domain.alert import Alert
 from domain.breach import Breach
 from domain.complaint import Complaint
 from domain.mandate import Mandate
+from domain.referent import Referent
 from domain.request import Request
 from domain.satisfaction import SatisfactionAnswer, SurveyLink
 from domain.structure import Structure
@@ -23,6 +24,7 @@ AGGREGATES = (
     SatisfactionAnswer,
     SurveyLink,
     Complaint,
+    Referent,
 )
 
 

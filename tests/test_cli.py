@@ -63,6 +63,7 @@ def test_health_reports_the_store_and_the_lag_of_each_view(env: Settings) -> Non
             "integrity",
             "mandates",
             "quarterly",
+            "referents",
             "retention",
             "satisfaction",
             "sla",

@@ -20,11 +20,14 @@ from domain.access import Purpose
 from domain.errors import LedgerError
 from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
+from domain.referent import Referent
 from domain.request import Request as Case
 from domain.sla_state import sla_state
 from domain.structure import Structure, structure_uuid
 from domain.vocabulary import Channel, Mission, Partner
 from projections import sla_queries
+from projections.db import hex_id
+from projections.referents import serving
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Field = Annotated[str, Form()]
@@ -214,6 +217,7 @@ def _case(
     shown(console, case, "GET /console/demandes/{id}")
     state = sla_state(case.due_at, case.first_response_at, call.now, structure.calendar)
     mandates = covering_mandates(console, case) if case.user else []
+    referents = partner_referents(console, structure) if case.user else []
     return page(
         request,
         "demande.html",
@@ -228,10 +232,28 @@ def _case(
         as_of=as_of if au else None,
         au=au or "",
         mandates=mandates,
+        referents=referents,
         problems=problems or [],
         partners=list(Partner),
         notice=notice or ("Demande enregistrée." if request.query_params.get("cree") else None),
     )
+
+
+def partner_referents(console: Console, structure: Structure) -> list[Referent]:
+    """The structure's active referents, to name the one an escalation goes to (Art. 5.2.1);
+    their details on screen are a recorded read."""
+    call = console.call
+    with call.services.reading() as tx:
+        ids = serving(tx, hex_id(structure.id) or "")
+    found = call.ledger.referents.get_many([UUID(i) for i in ids])
+    call.ledger.personal_data.record_accesses(
+        found,
+        endpoint="GET /console/demandes/{id}",
+        purpose=Purpose.CASE_HANDLING,
+        actor=call.actor,
+        now=call.now,
+    )
+    return found
 
 
 def covering_mandates(console: Console, case: Case) -> list[Mandate]:
@@ -288,6 +310,7 @@ def escalate(
     csrf: Field = "",
     partner: Field = "",
     reason: Field = "",
+    referent: Field = "",
 ) -> Response:
     check_csrf(console, csrf)
     call = console.call
@@ -296,7 +319,13 @@ def escalate(
         console,
         request_id,
         lambda case: call.ledger.requests.escalate(
-            case, partner=partner, reason=reason, at=call.now, actor=call.actor, now=call.now
+            case,
+            partner=partner,
+            reason=reason,
+            referent_id=referent or None,
+            at=call.now,
+            actor=call.actor,
+            now=call.now,
         ),
         "escalade",
     )

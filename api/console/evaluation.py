@@ -7,23 +7,31 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from api.console.cases import Field, form_instant, problems_of, structure_of
-from api.console.french import message
+from api.console.cases import (
+    Field,
+    form_instant,
+    partner_referents,
+    problems_of,
+    structure_of,
+)
+from api.console.french import label, message
 from api.console.oversight import bars
 from api.console.web import Adviser, Console, Refused, Supervisor, check_csrf, fresh, page
 from api.deps import in_scope, parse_id
+from api.routers.referents import ANNEX_6
 from api.scoping import scoped_structure
+from application.authorization import Role
 from domain.access import Purpose
 from domain.complaint import Complaint, Topic
 from domain.errors import LedgerError, NotFound
 from domain.satisfaction import CURRENT
 from domain.structure import Structure
 from domain.validation import FIRST_YEAR
-from domain.vocabulary import Channel
+from domain.vocabulary import Channel, Partner
 from projections import complaints as complaints_view
-from projections.db import from_iso, hex_id
+from projections.db import csv_chunks, from_iso, hex_id
 from projections.satisfaction import indicators
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -370,3 +378,115 @@ def answer_complaint(
             raise Refused(409, error.code) from None
         return _complaint(request, console, complaint, problems_of(error), 422)
     return RedirectResponse(f"/console/reclamations/{complaint.id.hex}", status_code=303)
+
+
+# Partner referents (Art. 5.2.1): the structure's staff only; never shown to users.
+
+
+def _referents_page(
+    request: Request,
+    console: Console,
+    structure: str | None,
+    values: dict[str, str] | None = None,
+    problems: list[Any] | None = None,
+    status: int = 200,
+    notice: str | None = None,
+) -> Response:
+    call = console.call
+    fresh(console, "referents")
+    chosen = structure_of(console, structure)
+    found = partner_referents(console, chosen)
+    return page(
+        request,
+        "referents.html",
+        console,
+        status,
+        referents=found,
+        structure=chosen,
+        structures=sorted(console.caller.structures),
+        partners=[*Partner, *chosen.local_partners],
+        values=values or {},
+        problems=problems or [],
+        notice=notice,
+        supervisor=call.caller.role == Role.SUPERVISOR,
+    )
+
+
+@router.get("/referents")
+def referents_page(
+    request: Request, console: Adviser, structure: str | None = None, fait: str | None = None
+) -> Response:
+    notice = {
+        "ajout": "Référent enregistré.",
+        "depart": "Départ enregistré : coordonnées détruites.",
+    }
+    return _referents_page(request, console, structure, notice=notice.get(fait or ""))
+
+
+@router.post("/referents")
+def appoint_referent(
+    request: Request,
+    console: Supervisor,
+    csrf: Field = "",
+    structure: Field = "",
+    partner: Field = "",
+    first_name: Field = "",
+    last_name: Field = "",
+    title: Field = "",
+    phone: Field = "",
+    email: Field = "",
+) -> Response:
+    check_csrf(console, csrf)
+    values = {k: v for k, v in locals().items() if isinstance(v, str) and k != "csrf"}
+    chosen = structure_of(console, structure or None)
+    contact = {"first_name": first_name, "last_name": last_name, "phone": phone, "email": email}
+    if title:
+        contact["title"] = title
+    try:
+        console.call.ledger.referents.appoint_referent(
+            structure_code=chosen.code,
+            partner=partner,
+            contact=contact,
+            actor=console.call.actor,
+            now=console.call.now,
+        )
+    except LedgerError as error:
+        return _referents_page(request, console, chosen.code, values, problems_of(error), 422)
+    return RedirectResponse(
+        f"/console/referents?structure={chosen.code}&fait=ajout", status_code=303
+    )
+
+
+@router.post("/referents/{referent_id}/depart")
+def referent_left(
+    request: Request, console: Supervisor, referent_id: str, csrf: Field = ""
+) -> Response:
+    check_csrf(console, csrf)
+    referent = console.call.ledger.referents.get(parse_id(referent_id, "referent"))
+    in_scope(console.call, referent.structure_id, "referent")
+    try:
+        console.call.ledger.referents.record_departure(
+            referent, actor=console.call.actor, now=console.call.now
+        )
+    except LedgerError as error:
+        raise Refused(409, error.code) from None
+    structure: Structure = console.call.ledger.repository.get(referent.structure_id)
+    return RedirectResponse(
+        f"/console/referents?structure={structure.code}&fait=depart", status_code=303
+    )
+
+
+@router.get("/referents/annexe-6")
+def annex_6(request: Request, console: Supervisor, structure: str | None = None) -> Response:
+    """Annex 6 of the convention as CSV (the same table as the API's)."""
+    chosen = structure_of(console, structure)
+    found = partner_referents(console, chosen)
+    lines = [["partenaire", "nom", "prénom", "fonction", "téléphone", "courriel"]] + [
+        [label("partner", r.partner), *((r.contact or {}).get(f, "") for f in ANNEX_6[1:])]
+        for r in found
+    ]
+    return StreamingResponse(
+        csv_chunks(lines),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="annexe-6-referents.csv"'},
+    )

@@ -48,6 +48,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/console/mandats/nouveau", "Nouveau mandat"),
         ("/console/reclamations", "Réclamations"),
         ("/console/avis", "Avis des usagers"),
+        ("/console/referents", "Référents"),
     ],
     Role.SUPERVISOR: [
         ("/console/tableau-de-bord", "Tableau de bord"),
@@ -57,6 +58,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/console/reclamations", "Réclamations"),
         ("/console/satisfaction", "Satisfaction"),
         ("/console/avis", "Avis des usagers"),
+        ("/console/referents", "Référents"),
     ],
     Role.DPO: [
         ("/console/audit", "Journal d'audit"),

@@ -96,6 +96,7 @@ class EscalationIn(In):
     partner: Code
     reason: Text
     at: Instant
+    referent_id: Id | None = None  # the partner's referent it goes to (GET /v1/referents)
 
     model_config = ConfigDict(
         json_schema_extra={

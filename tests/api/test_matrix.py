@@ -109,6 +109,21 @@ def fresh_complaint(api: Api) -> str:
     return complaint.id.hex
 
 
+REFERENT = {
+    "first_name": "Claire",
+    "last_name": "Dubois",
+    "phone": "05 63 00 00 00",
+    "email": "claire.dubois@caf.example",
+}
+
+
+def fresh_referent(api: Api) -> str:
+    referent = api.services.ledger.referents.appoint_referent(
+        structure_code=HOME, partner="caf", contact=REFERENT, actor=ADVISER, now=NOW
+    )
+    return referent.id.hex
+
+
 def fresh_envelope(api: Api) -> str:
     return open_request(api.services.ledger, HOME).envelope_id.hex
 
@@ -306,6 +321,26 @@ ENDPOINTS = [
         True,
         lambda a: {"at": AT, "answer": "sorry"},
     ),
+    Endpoint(
+        "POST",
+        lambda a: "/v1/referents",
+        {SUPERVISOR},
+        True,
+        lambda a: {"structure_id": HOME, "partner": "caf", "contact": REFERENT},
+    ),
+    Endpoint("GET", lambda a: "/v1/referents", CASE_WORK, True, params={"structure_id": HOME}),
+    Endpoint(
+        "GET", lambda a: "/v1/referents/annex-6", {SUPERVISOR}, True, params={"structure_id": HOME}
+    ),
+    Endpoint("GET", lambda a: f"/v1/referents/{fresh_referent(a)}", CASE_WORK, True),
+    Endpoint(
+        "PUT",
+        lambda a: f"/v1/referents/{fresh_referent(a)}/contact",
+        {SUPERVISOR},
+        True,
+        lambda a: {"contact": REFERENT},
+    ),
+    Endpoint("POST", lambda a: f"/v1/referents/{fresh_referent(a)}/departure", {SUPERVISOR}, True),
     Endpoint("GET", lambda a: "/v1/satisfaction/questionnaire", EVERYONE, False),
     Endpoint(
         "POST",

@@ -83,6 +83,7 @@ def test_every_view_reaches_the_head_even_through_events_it_ignores(
             "integrity",
             "satisfaction",
             "complaints",
+            "referents",
         )
     }
 
