@@ -17,6 +17,7 @@ from api.instants import InstantJSONResponse
 from api.middleware import AccessLog, BodyLimit, ContainErrors
 from api.routers import (
     alerts,
+    audits,
     breaches,
     complaints,
     envelopes,
@@ -67,6 +68,7 @@ def create_app(
         satisfaction,
         complaints,
         referents,
+        audits,
     ):
         app.include_router(module.router, responses=problems.RESPONSES)
     app.openapi = lambda: problems.openapi_with_problems(app)  # type: ignore[method-assign]

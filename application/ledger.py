@@ -11,6 +11,7 @@ from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from application.alerts import AlertCommands
+from application.audits import AuditCommands
 from application.breaches import BreachCommands
 from application.complaints import ComplaintCommands
 from application.mandates import MandateCommands
@@ -44,6 +45,7 @@ class Ledger(Application[UUID]):
         self.satisfaction = SatisfactionCommands(unit)
         self.complaints = ComplaintCommands(unit)
         self.referents = ReferentCommands(unit)
+        self.audits = AuditCommands(unit)
 
     # The store's parts come from the composition root, not from the environment.
 

@@ -69,7 +69,11 @@ class ReferentCommands:
     ) -> Referent:
         """The referent left: recorded, and their details destroyed (key deleted) at once."""
         found = self.unit.load(Referent, referent, expected_version)
+        alive = found.destroyed_at is None
         found.leave(actor=actor, now=now)
+        if not alive:  # destroyed before, at their own request: the departure only
+            self.unit.save(found)
+            return found
         self.unit.save(found, extras=SaveExtras(destroy_envelopes=(found.envelope_id,)))
         self.unit.keys.scrub()
         return found

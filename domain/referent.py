@@ -123,7 +123,8 @@ class Referent(LedgerAggregate):
 
     @property
     def active(self) -> bool:
-        return self.left_at is None
+        """Serving, with details to give: not left, not destroyed (at their own request)."""
+        return self.left_at is None and self.destroyed_at is None
 
     def _check_active(self) -> None:
         if not self.active:
@@ -142,7 +143,8 @@ class Referent(LedgerAggregate):
     def leave(self, *, actor: Actor, now: datetime) -> None:
         """Recorded with the destruction of the details, in one append (the caller saves both
         with the envelope's key deleted)."""
-        self._check_active()
+        if self.left_at is not None:
+            raise RuleViolation("this referent left", code="referent_left")
         self.trigger_event(self.Left, timestamp=now, actor=actor, at=now)
         self.destroy_personal_data(DestructionReason.RETENTION_EXPIRED, actor=actor, now=now)
 

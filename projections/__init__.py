@@ -1,6 +1,6 @@
 """Read models built from the notification log: SLA, audit trail, breaches, mandates, alerts,
 quarterly reporting, retention, integrity, satisfaction, complaints,
-referents.
+referents, flash audits.
 
 Views are SQL tables beside the events, built only from events by ``runner.ProjectionRunner``,
 queried with plain SQL, and rebuildable from zero. They never hold personal data: the runner
@@ -9,6 +9,7 @@ decodes events without any envelope key, so sealed fields reach the handlers as 
 
 from projections.alerts import alerts as _alerts
 from projections.audit import audit as _audit
+from projections.audits import flash_audits as _flash_audits
 from projections.base import Projection
 from projections.breaches import breaches as _breaches
 from projections.complaints import complaints as _complaints
@@ -34,6 +35,7 @@ ALL: tuple[Projection, ...] = (
     _satisfaction,
     _complaints,
     _referents,
+    _flash_audits,
 )
 
 # Logical table name -> real table: the names queries use, as ``ledger migrate`` created them.

@@ -6,6 +6,7 @@ import dataclasses
 
 from domain.access import DataAccess
 from domain.alert import Alert
+from domain.audit_flash import FlashAudit
 from domain.breach import Breach
 from domain.complaint import Complaint
 from domain.mandate import Mandate
@@ -25,6 +26,7 @@ AGGREGATES = (
     SurveyLink,
     Complaint,
     Referent,
+    FlashAudit,
 )
 
 

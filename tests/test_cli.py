@@ -60,6 +60,7 @@ def test_health_reports_the_store_and_the_lag_of_each_view(env: Settings) -> Non
             "audit_trail",
             "breaches",
             "complaints",
+            "flash_audits",
             "integrity",
             "mandates",
             "quarterly",

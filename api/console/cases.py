@@ -245,7 +245,7 @@ def partner_referents(console: Console, structure: Structure) -> list[Referent]:
     call = console.call
     with call.services.reading() as tx:
         ids = serving(tx, hex_id(structure.id) or "")
-    found = call.ledger.referents.get_many([UUID(i) for i in ids])
+    found = [r for r in call.ledger.referents.get_many([UUID(i) for i in ids]) if r.active]
     call.ledger.personal_data.record_accesses(
         found,
         endpoint="GET /console/demandes/{id}",

@@ -4,7 +4,7 @@ supervisor's yearly indicators."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -18,18 +18,31 @@ from api.console.cases import (
 )
 from api.console.french import label, message
 from api.console.oversight import bars
-from api.console.web import Adviser, Console, Refused, Supervisor, check_csrf, fresh, page
+from api.console.web import (
+    Admin,
+    Adviser,
+    Console,
+    Refused,
+    Supervisor,
+    allowed,
+    check_csrf,
+    fresh,
+    page,
+)
 from api.deps import in_scope, parse_id
+from api.routers.audits import gathered
 from api.routers.referents import ANNEX_6
 from api.scoping import scoped_structure
 from application.authorization import Role
 from domain.access import Purpose
+from domain.audit_flash import FlashAudit
 from domain.complaint import Complaint, Topic
 from domain.errors import LedgerError, NotFound
 from domain.satisfaction import CURRENT
 from domain.structure import Structure
 from domain.validation import FIRST_YEAR
 from domain.vocabulary import Channel, Partner
+from projections import audits as flash_audits_view
 from projections import complaints as complaints_view
 from projections.db import csv_chunks, from_iso, hex_id
 from projections.satisfaction import indicators
@@ -490,3 +503,193 @@ def annex_6(request: Request, console: Supervisor, structure: str | None = None)
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="annexe-6-referents.csv"'},
     )
+
+
+# ANCT flash audits: the administrator records them; the structure's supervisor reads them.
+
+AuditReader = Annotated[Console, allowed(Role.ADMIN, Role.SUPERVISOR)]
+RESULTS = {
+    "met": "conforme",
+    "partly_met": "partiellement conforme",
+    "not_met": "non conforme",
+    "not_applicable": "sans objet",
+}
+
+
+def _n(count: int, one: str, many: str) -> str:
+    """A count and its noun, singular up to one (French)."""
+    return f"{count} {one if count <= 1 else many}"
+
+
+def _rate(value: object) -> str:
+    return "—" if value is None else f"{round(float(str(value)) * 100)} %"
+
+
+def evidence_lines(code: str, found: dict[str, Any] | None) -> list[str]:
+    """What the ledger showed for a criterion, in French (counts over the twelve months before
+    the audit opened)."""
+    if not found:
+        return []
+    e = found
+    lines = {
+        "opening_hours": lambda: [
+            f"{str(e['weekly_hours']).replace('.', ',')} heures par semaine sur "
+            f"{e['open_days']} jours : {'conforme' if e['meets_minimum'] else 'non conforme'} "
+            "au minimum de 24 heures sur 5 jours"
+        ],
+        "partners_served": lambda: [
+            f"{e['national_partners_served']} partenaire(s) national(aux) sur "
+            f"{e['national_partners']} accompagné(s) en 12 mois",
+            ", ".join(f"{label('partner', p)} : {n}" for p, n in e["requests_by_partner"].items()),
+        ],
+        "response_72h": lambda: [
+            f"{_n(e['total'], 'demande soumise', 'demandes soumises')} au délai ; "
+            f"{_n(e['answered_on_time'], 'réponse', 'réponses')} dans les délais, "
+            f"{e['answered_late']} en retard, {e['open_overdue']} sans réponse hors délai ; "
+            f"taux : {_rate(e['on_time_rate'])}"
+        ],
+        "mandates_practice": lambda: [
+            f"{_n(e['signed'], 'mandat signé', 'mandats signés')}, {e['revoked']} révoqué(s), "
+            f"{e['active']} actif(s) ; "
+            f"{_n(e['actions_on_behalf'], 'démarche', 'démarches')} pour le compte d'usagers, "
+            "toutes sous mandat"
+        ],
+        "destructions_on_time": lambda: [
+            f"{_n(e['destroyed'], 'destruction', 'destructions')} en 12 mois ; "
+            f"{e['overdue_by_more_than_a_day']} en retard de plus d'un jour"
+        ],
+        "breaches_in_time": lambda: [
+            f"Département : {_n(e['declared'], 'violation déclarée', 'violations déclarées')}, "
+            f"{e['notified_on_time']} notifiée(s) à temps, {e['notified_late']} en retard, "
+            f"{e['overdue']} hors délai"
+        ],
+        "referents_named": lambda: [
+            _n(e["active"], "référent actif", "référents actifs")
+            + (
+                " ; sans référent : "
+                + ", ".join(label("partner", p) for p in e["national_partners_without_referent"])
+                if e["national_partners_without_referent"]
+                else ""
+            )
+        ],
+        "satisfaction_measured": lambda: [
+            f"{_n(e['questionnaires'], 'questionnaire', 'questionnaires')} en {e['year']}, "
+            f"{_rate(e['satisfaction_rate'])} de satisfaits ; liens d'avis utilisés : "
+            f"{e['links']['answered']} sur {e['links']['issued']}"
+        ],
+        "complaints_register": lambda: [
+            f"{_n(e['received'], 'réclamation', 'réclamations')} ; "
+            f"{e['answered_on_time']} répondue(s) dans les délais, {e['answered_late']} en retard, "
+            f"{e['unanswered']} sans réponse"
+        ],
+    }
+    return lines[code]() if code in lines else []
+
+
+@router.get("/audits")
+def audits_page(request: Request, console: AuditReader) -> Response:
+    call = console.call
+    fresh(console, "flash_audits")
+    scope = None
+    if console.caller.role == Role.SUPERVISOR:
+        scope = [structure_of(console, c).id.hex for c in sorted(console.caller.structures)]
+    with call.services.reading() as tx:
+        rows = flash_audits_view.listing(tx, scope)
+        codes = dict(tx.all("SELECT structure_id, code FROM {structures}"))
+    return page(
+        request,
+        "audits.html",
+        console,
+        rows=[r | {"code": codes.get(r["structure_id"], "")} for r in rows],
+        structures=sorted(codes.values()),
+        admin=console.caller.role == Role.ADMIN,
+    )
+
+
+@router.post("/audits")
+def open_flash_audit(
+    request: Request, console: Admin, csrf: Field = "", structure: Field = ""
+) -> Response:
+    check_csrf(console, csrf)
+    call = console.call
+    try:
+        chosen = call.ledger.structures.get(structure)
+    except LedgerError:
+        raise Refused(404, "not_found") from None
+    fresh(
+        console,
+        "sla",
+        "mandates",
+        "retention",
+        "breaches",
+        "referents",
+        "satisfaction",
+        "complaints",
+    )
+    audit = call.ledger.audits.open_audit(
+        structure_code=chosen.code,
+        evidence=gathered(call, chosen),
+        actor=call.actor,
+        now=call.now,
+    )
+    return RedirectResponse(f"/console/audits/{audit.id.hex}", status_code=303)
+
+
+def _audit(console: Console, audit_id: str) -> FlashAudit:
+    audit = console.call.ledger.audits.get(parse_id(audit_id, "audit"))
+    in_scope(console.call, audit.structure_id, "audit")
+    return audit
+
+
+@router.get("/audits/{audit_id}")
+def audit_page(request: Request, console: AuditReader, audit_id: str) -> Response:
+    audit = _audit(console, audit_id)
+    structure: Structure = console.call.ledger.repository.get(audit.structure_id)
+    criteria = [
+        {
+            "criterion": c,
+            "evidence": evidence_lines(c.code, audit.evidence.get(c.code)),
+            "result": audit.results.get(c.code, {}).get("result"),
+            "remark": audit.results.get(c.code, {}).get("remark"),
+        }
+        for c in audit.criteria
+    ]
+    return page(
+        request,
+        "audit_flash.html",
+        console,
+        audit=audit,
+        structure=structure,
+        tz=structure.calendar.tz,
+        criteria=criteria,
+        results=RESULTS,
+        admin=console.caller.role == Role.ADMIN,
+        notice="Audit enregistré." if request.query_params.get("fait") else None,
+    )
+
+
+@router.post("/audits/{audit_id}")
+async def assess_flash_audit(request: Request, console: Admin, audit_id: str) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    check_csrf(console, form.get("csrf", ""))
+    audit = _audit(console, audit_id)
+    call = console.call
+    try:
+        for criterion in audit.criteria:
+            result = form.get(f"r_{criterion.code}", "")
+            remark = form.get(f"m_{criterion.code}", "").strip() or None
+            recorded = audit.results.get(criterion.code, {})
+            if result and (result, remark) != (recorded.get("result"), recorded.get("remark")):
+                audit = call.ledger.audits.assess_criterion(
+                    audit.id,
+                    criterion=criterion.code,
+                    result=result,
+                    remark=remark,
+                    actor=call.actor,
+                    now=call.now,
+                )
+        if form.get("clore"):
+            call.ledger.audits.close_audit(audit.id, actor=call.actor, now=call.now)
+    except LedgerError as error:
+        raise Refused(409 if error.code != "invalid_input" else 422, error.code) from None
+    return RedirectResponse(f"/console/audits/{audit.id.hex}?fait=1", status_code=303)

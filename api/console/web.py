@@ -59,6 +59,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/console/satisfaction", "Satisfaction"),
         ("/console/avis", "Avis des usagers"),
         ("/console/referents", "Référents"),
+        ("/console/audits", "Audits flash"),
     ],
     Role.DPO: [
         ("/console/audit", "Journal d'audit"),
@@ -68,7 +69,11 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/console/alertes", "Alertes"),
         ("/console/integrite", "Intégrité"),
     ],
-    Role.ADMIN: [("/console/structures", "Structures"), ("/console/jetons", "Jetons")],
+    Role.ADMIN: [
+        ("/console/structures", "Structures"),
+        ("/console/jetons", "Jetons"),
+        ("/console/audits", "Audits flash"),
+    ],
 }
 HOME = {
     Role.ADVISER: "/console/demandes",

@@ -56,7 +56,7 @@ def _serving(call: Call, structure_id: str | None, partner: str | None) -> list[
     view_id = scoped_structure(call, structure_id)
     with call.services.reading() as tx:
         ids = serving(tx, view_id, partner)
-    return call.ledger.referents.get_many([UUID(i) for i in ids])
+    return [r for r in call.ledger.referents.get_many([UUID(i) for i in ids]) if r.active]
 
 
 @router.post("", status_code=201)

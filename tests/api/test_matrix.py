@@ -124,6 +124,13 @@ def fresh_referent(api: Api) -> str:
     return referent.id.hex
 
 
+def fresh_audit(api: Api) -> str:
+    audit = api.services.ledger.audits.open_audit(
+        structure_code=HOME, evidence={}, actor=ADVISER, now=NOW
+    )
+    return audit.id.hex
+
+
 def fresh_envelope(api: Api) -> str:
     return open_request(api.services.ledger, HOME).envelope_id.hex
 
@@ -341,6 +348,16 @@ ENDPOINTS = [
         lambda a: {"contact": REFERENT},
     ),
     Endpoint("POST", lambda a: f"/v1/referents/{fresh_referent(a)}/departure", {SUPERVISOR}, True),
+    Endpoint("POST", lambda a: "/v1/audits", {ADMIN}, False, lambda a: {"structure_id": HOME}),
+    Endpoint("GET", lambda a: "/v1/audits", {ADMIN, SUPERVISOR}, False),
+    Endpoint("GET", lambda a: f"/v1/audits/{fresh_audit(a)}", {ADMIN, SUPERVISOR}, True),
+    Endpoint(
+        "POST",
+        lambda a: f"/v1/audits/{fresh_audit(a)}/assessments",
+        {ADMIN},
+        False,
+        lambda a: {"criterion": "signage", "result": "met"},
+    ),
     Endpoint("GET", lambda a: "/v1/satisfaction/questionnaire", EVERYONE, False),
     Endpoint(
         "POST",

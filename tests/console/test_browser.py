@@ -19,6 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
+from domain.audit_flash import CURRENT_GRID
 from runtime.settings import Settings
 from runtime.wiring import open_view_db
 from tests.builders import HOME, OTHER
@@ -344,6 +345,41 @@ def test_a_user_gives_an_opinion_through_a_one_time_link(
     assert "50 % d'usagers satisfaits" in figures  # one satisfied of two
     assert "1 / 1 liens d'avis utilisés" in figures
     walk.shot("satisfaction")
+
+
+def test_a_flash_audit_with_prefilled_evidence(
+    browser: Any, live: LiveServer, settings: Settings
+) -> None:
+    """Art. 4.7: the administrator opens an ANCT flash audit; the ledger shows what it holds
+    for each criterion; every criterion assessed, the audit is closed; the supervisor reads it."""
+    walk = Walk(browser, live, f"{settings.backend}-audit")
+    with live.client("adviser") as adviser:
+        adviser.post("/v1/requests", json=request_body()).raise_for_status()
+    walk.sign_in("admin-paul")
+    walk.go("/console/audits")
+    walk.shot("audits")
+    walk.fill({"structure": HOME}, "/console/audits")
+    walk.submit("/console/audits")
+    assert "Ce que montre le registre" in walk.text
+    assert "au minimum de 24 heures sur 5 jours" in walk.text
+    assert "1 demande soumise au délai" in walk.text
+    audit = browser.current_url.removeprefix(live.url)
+    codes = [
+        e.get_attribute("name").removeprefix("r_")
+        for e in browser.find_elements(By.CSS_SELECTOR, "input[type=radio][value=met]")
+    ]
+    assert len(codes) == len(CURRENT_GRID.criteria)
+    walk.fill({f"r_{code}": "met" for code in codes} | {"clore": "1"}, audit)
+    walk.fill({"m_signage": "Enseigne posée en 2025."}, audit)
+    walk.submit(audit)
+    assert "Audit enregistré." in walk.text
+    assert "conforme (clos le" in walk.text
+    walk.shot("audit-flash")
+    walk.sign_in("supervisor-sam")
+    walk.go("/console/audits")
+    assert "conforme" in walk.text
+    walk.go(audit)
+    assert "Enseigne posée en 2025." in walk.text
 
 
 def test_the_role_matrix_in_the_browser(browser: Any, live: LiveServer, settings: Settings) -> None:

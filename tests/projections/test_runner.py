@@ -84,6 +84,7 @@ def test_every_view_reaches_the_head_even_through_events_it_ignores(
             "satisfaction",
             "complaints",
             "referents",
+            "flash_audits",
         )
     }
 

@@ -54,6 +54,11 @@ def _exports(live: LiveServer) -> str:
         texts.append(supervisor.get("/v1/dashboards/sla").text)
         texts.append(dpo.get("/v1/envelopes/due").text)
         texts.append(dpo.get("/v1/alerts").text)
+        texts.append(supervisor.get("/v1/complaints").text)
+        texts.append(supervisor.get("/v1/referents").text)
+        texts.append(supervisor.get("/v1/referents/annex-6").text)
+        year = datetime.now(UTC).year
+        texts.append(supervisor.get("/v1/satisfaction/indicators", params={"year": year}).text)
     return "\n".join(texts)
 
 
@@ -109,6 +114,33 @@ def test_after_every_envelope_is_destroyed_no_seeded_value_is_anywhere(
             "measures": _seed(seeded, "Mesure"),
         }
         _ok(dpo.post("/v1/breaches", json=breach))
+        complaint = request_body() | {
+            "topic": "waiting",
+            "complainant": {
+                "first_name": _seed(seeded, "Plaignant"),
+                "last_name": _seed(seeded, "Reclamant"),
+                "contact": _seed(seeded, "Joignable"),
+            },
+            "text": _seed(seeded, "Reclamation"),
+        }
+        for field in ("partner", "mission", "theme", "user"):
+            complaint.pop(field)
+        filed = _ok(adviser.post("/v1/complaints", json=complaint))
+        answer = {"at": _now(), "answer": _seed(seeded, "Reponsereclamation")}
+        _ok(adviser.post(f"/v1/complaints/{filed['id']}/answer", json=answer))
+        assert complaint["text"] in adviser.get(f"/v1/complaints/{filed['id']}").text
+    with live.client("supervisor") as supervisor, live.client("dpo") as dpo:
+        contact = {
+            "first_name": _seed(seeded, "Referente"),
+            "last_name": _seed(seeded, "Partenaire"),
+            "phone": _seed(seeded, "Telephone"),
+            "email": f"{_seed(seeded, 'Courriel')}@caf.example",
+        }
+        _ok(
+            supervisor.post(
+                "/v1/referents", json={"structure_id": HOME, "partner": "caf", "contact": contact}
+            )
+        )
 
         keys = raw_keys(settings)  # as stored, wrapped: what a destruction must erase
         assert len(keys) >= CASES + 1
