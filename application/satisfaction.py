@@ -8,6 +8,7 @@ from typing import Any
 
 from application.unit import Unit
 from domain.actor import Actor
+from domain.errors import NotFound
 from domain.satisfaction import (
     ANONYMOUS,
     SatisfactionAnswer,
@@ -19,6 +20,8 @@ from domain.satisfaction import (
 from domain.structure import Structure, structure_uuid
 from domain.validation import parse_enum
 from domain.vocabulary import Channel
+
+MAX_TOKEN = 64  # issued tokens are 22 characters
 
 
 class SatisfactionCommands:
@@ -69,7 +72,9 @@ class SatisfactionCommands:
         return token, link
 
     def link(self, token: str) -> SurveyLink:
-        """The link of a token (``NotFound`` for any other string)."""
+        """The link of a token (``NotFound`` for any other string, an overlong one unhashed)."""
+        if len(token) > MAX_TOKEN:
+            raise NotFound("no such link")
         return self.unit.load(SurveyLink, survey_link_id(token))
 
     def answer_link(

@@ -8,7 +8,7 @@ from eventsourcing.persistence import Notification
 
 from domain.audit_flash import FlashAudit
 from projections.base import Projection
-from projections.db import Tx, hex_id, iso
+from projections.db import Tx, hex_id, in_clause, iso
 
 flash_audits = Projection(
     name="flash_audits",
@@ -45,11 +45,11 @@ def _closed(tx: Tx, event: Any, _: Notification) -> None:
 
 def listing(tx: Tx, structure_ids: list[str] | None) -> list[dict[str, Any]]:
     """Audits, latest first; ``None``: every structure's."""
-    where, params = "", {}
+    where = ""
+    params: dict[str, Any] = {}
     if structure_ids is not None:
-        marks = ", ".join(f":s{i}" for i in range(len(structure_ids)))
-        where = f" WHERE structure_id IN ({marks or 'NULL'})"
-        params = {f"s{i}": s for i, s in enumerate(structure_ids)}
+        clause, params = in_clause("s", structure_ids or [""])
+        where = f" WHERE structure_id IN {clause}"
     rows = tx.all(
         f"SELECT {', '.join(COLUMNS)} FROM {{flash_audits}}{where} "
         "ORDER BY opened_at DESC, audit_id",

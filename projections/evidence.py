@@ -10,7 +10,6 @@ from typing import Any
 from domain.vocabulary import Partner
 from projections.complaints import yearly as complaints_of
 from projections.db import Tx, iso
-from projections.referents import serving
 from projections.satisfaction import indicators
 from projections.sla_queries import dashboard
 
@@ -119,7 +118,7 @@ def _referents(tx: Tx, structure_id: str) -> dict[str, Any]:
         )
     )
     return {
-        "active": len(serving(tx, structure_id)),
+        "active": sum(int(v) for v in by_partner.values()),
         "by_partner": {k: int(v) for k, v in sorted(by_partner.items())},
         "national_partners_without_referent": sorted(
             p.value for p in Partner if p.value not in by_partner

@@ -16,6 +16,7 @@ from api.console.french import message
 from api.console.web import Adviser, Console, Refused, check_csrf, fresh, page
 from api.deps import in_scope, parse_id
 from api.history import history_of
+from application.authorization import Role
 from domain.access import Purpose
 from domain.errors import LedgerError
 from domain.mandate import Mandate
@@ -217,7 +218,9 @@ def _case(
     shown(console, case, "GET /console/demandes/{id}")
     state = sla_state(case.due_at, case.first_response_at, call.now, structure.calendar)
     mandates = covering_mandates(console, case) if case.user else []
-    referents = partner_referents(console, structure) if case.user else []
+    # the referents are shown (and their reads recorded) only where the adviser may transmit
+    transmits = console.caller.role == Role.ADVISER and case.user and not case.is_resolved
+    referents = partner_referents(console, structure) if transmits else []
     return page(
         request,
         "demande.html",

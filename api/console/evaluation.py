@@ -29,7 +29,7 @@ from api.console.web import (
     fresh,
     page,
 )
-from api.deps import in_scope, parse_id
+from api.deps import in_scope, parse_id, services
 from api.routers.audits import gathered
 from api.routers.referents import ANNEX_6
 from api.scoping import scoped_structure
@@ -39,7 +39,7 @@ from domain.audit_flash import FlashAudit
 from domain.complaint import Complaint, Topic
 from domain.errors import LedgerError, NotFound
 from domain.satisfaction import CURRENT
-from domain.structure import Structure
+from domain.structure import Structure, structure_uuid
 from domain.validation import FIRST_YEAR
 from domain.vocabulary import Channel, Partner
 from projections import audits as flash_audits_view
@@ -49,7 +49,6 @@ from projections.satisfaction import indicators
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 public = APIRouter(include_in_schema=False)
-MAX_TOKEN = 64
 
 
 def _this_year(console: Console) -> int:
@@ -187,16 +186,6 @@ def satisfaction_indicators(
 # The user's own page: no account, no session; the link is its own secret.
 
 
-def _link(request: Request, token: str) -> Any:
-    services = request.app.state.services
-    if len(token) > MAX_TOKEN:
-        raise NotFound("no such link")
-    try:
-        return services.ledger.satisfaction.link(token)
-    except NotFound:
-        return None
-
-
 def _questionnaire(request: Request, token: str, status: int = 200, **context: Any) -> Response:
     return page(
         request,
@@ -213,22 +202,22 @@ def _questionnaire(request: Request, token: str, status: int = 200, **context: A
 
 @public.get("/avis/{token}")
 def user_questionnaire(request: Request, token: str) -> Response:
-    link = _link(request, token)
-    if link is None:
+    found = services(request)
+    try:
+        link = found.ledger.satisfaction.link(token)
+    except NotFound:
         return _questionnaire(request, token, 404, state="unknown")
-    return _questionnaire(request, token, state=link.state(request.app.state.services.clock()))
+    return _questionnaire(request, token, state=link.state(found.clock()))
 
 
 @public.post("/avis/{token}")
 async def user_answer(request: Request, token: str) -> Response:
-    services = request.app.state.services
-    if _link(request, token) is None:
-        return _questionnaire(request, token, 404, state="unknown")
+    found = services(request)
     values = {k: str(v) for k, v in (await request.form()).items()}
     try:
-        services.ledger.satisfaction.answer_link(
-            token, answers=_answers(values), now=services.clock()
-        )
+        found.ledger.satisfaction.answer_link(token, answers=_answers(values), now=found.clock())
+    except NotFound:
+        return _questionnaire(request, token, 404, state="unknown")
     except LedgerError as error:
         if error.code in ("survey_link_used", "survey_link_expired"):
             state = "used" if error.code == "survey_link_used" else "expired"
@@ -592,7 +581,7 @@ def audits_page(request: Request, console: AuditReader) -> Response:
     fresh(console, "flash_audits")
     scope = None
     if console.caller.role == Role.SUPERVISOR:
-        scope = [structure_of(console, c).id.hex for c in sorted(console.caller.structures)]
+        scope = [structure_uuid(c).hex for c in sorted(console.caller.structures)]
     with call.services.reading() as tx:
         rows = flash_audits_view.listing(tx, scope)
         codes = dict(tx.all("SELECT structure_id, code FROM {structures}"))

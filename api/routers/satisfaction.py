@@ -10,14 +10,12 @@ from fastapi import APIRouter, Query
 from api.deps import Adviser, ServicesDep, Supervisor, in_scope
 from api.schemas import AnswerOut, LinkAnswerIn, LinkIn, LinkOut, LinkState, PaperAnswerIn
 from api.scoping import scoped_structure
-from domain.errors import NotFound
 from domain.satisfaction import CURRENT, Questionnaire, SatisfactionAnswer
 from domain.structure import structure_uuid
 from domain.validation import FIRST_YEAR, LAST_YEAR
 from projections.satisfaction import indicators
 
 router = APIRouter(prefix="/v1/satisfaction", tags=["satisfaction"])
-MAX_TOKEN = 64
 
 
 def questionnaire_out(questionnaire: Questionnaire) -> dict[str, Any]:
@@ -81,16 +79,10 @@ def issue_link(body: LinkIn, call: Adviser) -> LinkOut:
     return LinkOut(token=token, path=f"/avis/{token}", expires_at=link.expires_at)
 
 
-def _link_token(token: str) -> str:
-    if len(token) > MAX_TOKEN:
-        raise NotFound("no such link")
-    return token
-
-
 @router.get("/links/{token}")
 def link_state(token: str, services: ServicesDep) -> LinkState:
     """No token needed: the link is its own secret. ``open``, ``used`` or ``expired``."""
-    link = services.ledger.satisfaction.link(_link_token(token))
+    link = services.ledger.satisfaction.link(token)
     return LinkState(state=link.state(services.clock()), expires_at=link.expires_at)
 
 
@@ -99,9 +91,7 @@ def answer_link(token: str, body: LinkAnswerIn, services: ServicesDep) -> dict[s
     """The user's answer, once per link (409 ``survey_link_used``, ``survey_link_expired``).
     Nothing about the answer comes back: the person at the counter may not be the one who
     answered."""
-    services.ledger.satisfaction.answer_link(
-        _link_token(token), answers=body.answers, now=services.clock()
-    )
+    services.ledger.satisfaction.answer_link(token, answers=body.answers, now=services.clock())
     return {"recorded": True}
 
 
