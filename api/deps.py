@@ -112,6 +112,7 @@ Admin = Annotated[Call, allowed(Role.ADMIN)]
 AnyRole = Annotated[Call, allowed(*Role)]
 SupervisorOrDpo = Annotated[Call, allowed(Role.SUPERVISOR, Role.DPO)]
 CaseReader = Annotated[Call, allowed(*CASE_WORK, Role.DPO)]
+ReportReader = Annotated[Call, allowed(Role.SUPERVISOR, Role.DPO, Role.ADMIN)]
 
 
 async def _services(request: Request) -> Services:

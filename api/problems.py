@@ -83,6 +83,16 @@ JSON_OR_CSV: dict[int | str, dict[str, Any]] = {
         "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
     }
 }
+JSON_CSV_OR_PDF: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON, CSV with `format=csv`, PDF with `format=pdf`",
+        "content": {
+            "application/json": {},
+            "text/csv": {"schema": {"type": "string"}},
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
 def openapi_with_problems(app: FastAPI) -> dict[str, Any]:

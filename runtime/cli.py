@@ -8,10 +8,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import uvicorn
 
+from api.console.yearly_pdf import yearly_pdf
 from domain.errors import NotFound
+from projections import VIEW_TABLES, yearly
+from projections.db import csv_chunks
 from runtime import projection_cli, scheduler_cli
 from runtime.demo import load_demo
 from runtime.logs import configure_logging
@@ -22,6 +26,7 @@ from runtime.wiring import (
     key_status,
     migrate,
     open_ledger,
+    open_runner,
     open_view_db,
     rotate_master_key,
     verify,
@@ -172,6 +177,31 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """``report yearly``: the views caught up first, then the year's report (every structure and
+    the breaches) as JSON, CSV or PDF, to standard output or ``--output``."""
+    runner, parts = open_runner(settings)
+    try:
+        runner.run_until_idle()
+        with runner.db.reading(VIEW_TABLES) as tx:
+            report = yearly.yearly_report(tx, args.year, _now(args.now))
+    finally:
+        runner.db.close()
+        parts.close()
+    if args.format == "json":
+        body: bytes = (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode()
+    elif args.format == "csv":
+        body = "".join(csv_chunks(yearly.csv_lines(report))).encode()
+    else:
+        body = yearly_pdf(report, _now(args.now))
+    if args.output is None:
+        sys.stdout.buffer.write(body)
+    else:
+        Path(args.output).write_bytes(body)
+        print(f"yearly report {args.year} written to {args.output}", file=sys.stderr)
+    return 0
+
+
 def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
     return projection_cli.run_command(settings, args)
 
@@ -197,6 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--requests", type=int, default=500)
     demo.add_argument("--seed", type=int, default=82)
     demo.add_argument("--now", help="ISO instant with offset to load the demo as of (default: now)")
+    report = commands.add_parser("report", help="reports read from the views")
+    reports = report.add_subparsers(dest="report", required=True)
+    yearly_ = reports.add_parser("yearly", help="the year's indicators and steering report")
+    yearly_.add_argument("--year", type=int, required=True)
+    yearly_.add_argument("--format", choices=["json", "csv", "pdf"], default="json")
+    yearly_.add_argument("--output", help="file to write (default: standard output)")
+    yearly_.add_argument("--now", help="ISO instant with offset the report is as of")
     projection_cli.add_commands(commands)
     scheduler_cli.add_commands(commands)
     token = commands.add_parser("token", help="create, list or revoke API bearer tokens")
@@ -232,6 +269,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "projections": cmd_projections,
     "scheduler": cmd_scheduler,
+    "report": cmd_report,
     "token": cmd_token,
     "keys": cmd_keys,
 }

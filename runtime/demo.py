@@ -1,8 +1,11 @@
 """``ledger demo``: a realistic synthetic department (Tarn-et-Garonne, 82).
 
 Twenty structures with their timetables, requests across partners, channels and missions with
-responses, escalations and resolutions, mandates (some used, some revoked) and one breach. Every
-name is synthetic. Commands run with ``now`` = the instant each step happened.
+responses (one in 25 still unanswered), escalations and resolutions (each resolved case's data
+destroyed then, as the scheduler does), mandates (some used, some revoked), one breach, and the
+convention's evaluation: paper questionnaires, complaints (some answered late), two referents per
+structure and three flash audits. Every name is synthetic. Commands run with ``now`` = the
+instant each step happened.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 from tqdm import tqdm
 
 from application.ledger import Ledger
-from domain.actor import Actor
+from domain.actor import SYSTEM, Actor
 from domain.errors import VersionConflict
 from domain.request import Outcome
 from domain.vocabulary import Channel, Mission, Partner
@@ -74,6 +77,7 @@ CHANNELS = (
 )
 ADMIN = Actor("demo-admin", "admin")
 DPO = Actor("demo-dpo", "dpo")
+AUDITOR = Actor("demo-auditor", "admin")
 
 
 def _timetable(rng: random.Random) -> list[dict[str, Any]]:
@@ -94,14 +98,23 @@ def load_demo(ledger: Ledger, *, requests: int, seed: int, now: datetime) -> dic
     rng = random.Random(seed)
     start = now - timedelta(days=90)
     codes = _structures(ledger, start)
-    counts = {"structures": len(codes), "requests": 0, "mandates": 0, "actions": 0, "breaches": 0}
+    counts = {
+        "structures": len(codes),
+        "requests": 0,
+        "mandates": 0,
+        "actions": 0,
+        "destructions": 0,
+        "breaches": 0,
+    }
     for _ in tqdm(range(requests), desc="requests", unit="req", mininterval=0.5):
         received = start + timedelta(seconds=rng.uniform(0, 80 * 86400))
         counts["mandates"] += _one_case(ledger, rng, rng.choice(codes), received, counts)
         counts["requests"] += 1
     _breach(ledger, now - timedelta(hours=30))
     counts["breaches"] = 1
+    ledger.personal_data.scrub()
     counts["questionnaires"] = _questionnaires(ledger, random.Random(seed + 1), codes, start, now)
+    counts |= _evaluation(ledger, random.Random(seed + 2), codes, start, now)
     return counts
 
 
@@ -125,6 +138,68 @@ def _questionnaires(
             )
             recorded += 1
     return recorded
+
+
+def _evaluation(
+    ledger: Ledger, rng: random.Random, codes: list[str], start: datetime, now: datetime
+) -> dict[str, int]:
+    """Complaints (answered within 5 to 45 days when that has come, so some late), a CAF and a
+    France Travail referent per structure, and flash audits of three structures (two closed);
+    their own random stream, as the questionnaires'."""
+    counts = {"complaints": 0, "referents": 0, "audits": 0}
+    for code in codes:
+        adviser = Actor(f"adviser-{code}-1", "adviser")
+        for _ in range(rng.randint(0, 3)):
+            received = start + (now - start) * rng.random()
+            complaint = ledger.complaints.receive_complaint(
+                structure_code=code,
+                channel=rng.choice(["counter", "mail", "email"]),
+                topic=rng.choice(["waiting", "opening_hours", "answer_delay", "welcome", "other"]),
+                received_at=received,
+                complainant=_person(rng),
+                text="Plainte de démonstration.",
+                actor=adviser,
+                now=received,
+            )
+            answered = received + timedelta(days=rng.uniform(5, 45))
+            if answered < now:
+                ledger.complaints.answer_complaint(
+                    complaint,
+                    at=answered,
+                    answer="Réponse de démonstration.",
+                    actor=adviser,
+                    now=answered,
+                )
+            counts["complaints"] += 1
+        for partner in ("caf", "france_travail"):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            ledger.referents.appoint_referent(
+                structure_code=code,
+                partner=partner,
+                contact={
+                    "first_name": first,
+                    "last_name": last,
+                    "phone": f"05 63 {rng.randint(10, 99)} {rng.randint(10, 99)} 00",
+                    "email": f"{first.lower()}.{last.lower()}@{partner}.demo.invalid",
+                },
+                actor=ADMIN,
+                now=start,
+            )
+            counts["referents"] += 1
+    for i, code in enumerate(codes[:3]):
+        at = now - timedelta(days=20 - 5 * i)
+        audit = ledger.audits.open_audit(structure_code=code, evidence={}, actor=AUDITOR, now=at)
+        if i == 2:
+            counts["audits"] += 1
+            continue  # still open
+        for criterion in audit.criteria:
+            result = rng.choices(["met", "partly_met", "not_met"], weights=[8, 2, i])[0]
+            ledger.audits.assess_criterion(
+                audit, criterion=criterion.code, result=result, actor=AUDITOR, now=at
+            )
+        ledger.audits.close_audit(audit, actor=AUDITOR, now=at + timedelta(hours=2))
+        counts["audits"] += 1
+    return counts
 
 
 def _structures(ledger: Ledger, at: datetime) -> list[str]:
@@ -161,6 +236,8 @@ def _one_case(
         actor=adviser,
         now=received,
     )
+    if counts["requests"] % 25 == 24:
+        return 0  # not answered yet
     at = received + timedelta(hours=min(rng.expovariate(1 / 30), 120))
     ledger.requests.respond(request.id, at=at, summary="first answer given", actor=adviser, now=at)
     signed = 0
@@ -209,6 +286,15 @@ def _one_case(
         ledger.requests.resolve(
             request.id, outcome=rng.choice(list(Outcome)).value, at=done, actor=adviser, now=done
         )
+        # the procedure ended: its data go at once (grace 0), scrubbed once at the end
+        ledger.personal_data.destroy_envelope(
+            request.envelope_id,
+            reason="procedure_resolved",
+            actor=SYSTEM,
+            now=done,
+            scrub=False,
+        )
+        counts["destructions"] += 1
     return signed
 
 

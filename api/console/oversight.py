@@ -15,8 +15,25 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.console.cases import Field, problems_of
 from api.console.french import label
-from api.console.web import Dpo, Refused, Supervisor, SupervisorOrDpo, check_csrf, fresh, page
+from api.console.web import (
+    Dpo,
+    Refused,
+    ReportReader,
+    Supervisor,
+    SupervisorOrDpo,
+    check_csrf,
+    fresh,
+    page,
+)
+from api.console.yearly_pdf import (
+    BREACH_FIGURES,
+    KEY_FIGURES,
+    STRUCTURE_COLUMNS,
+    number,
+    structure_cells,
+)
 from api.instants import canonical
+from api.routers.oversight import yearly_download, yearly_of
 from api.scoping import scoped_structure
 from domain.access import Purpose
 from domain.complaint import Complaint
@@ -25,6 +42,7 @@ from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
 from domain.request import Request as Case
 from domain.structure import Structure, structure_uuid
+from domain.validation import FIRST_YEAR, LAST_YEAR
 from projections import audit, quarterly, retention, sla_queries
 from projections.alerts import listing as alert_listing
 from projections.breaches import register
@@ -119,6 +137,55 @@ def quarterly_report(
     with call.services.reading() as tx:
         report = quarterly.report(tx, view_id, quarter, now)
     return page(request, "rapport.html", console, report=report, quarter=quarter, code=code)
+
+
+YEARLY_VIEWS = (
+    "structures",
+    "quarterly",
+    "sla",
+    "satisfaction",
+    "complaints",
+    "flash_audits",
+    "retention",
+)
+
+
+@router.get("/rapport-annuel")
+def yearly_report(
+    request: Request, console: ReportReader, annee: str | None = None, format: str = "html"
+) -> Response:
+    """The yearly report's figures on screen, and its CSV and PDF for the steering committee."""
+    call = console.call
+    year = call.now.year if not annee else int(annee) if annee.isdigit() else 0
+    if not FIRST_YEAR <= year <= LAST_YEAR or format not in ("html", "csv", "pdf"):
+        raise Refused(422, "invalid_input")
+    fresh(console, *YEARLY_VIEWS, *(("breaches",) if console.caller.role != "supervisor" else ()))
+    report = yearly_of(call, year)
+    if format != "html":
+        return yearly_download(report, format, call.now)
+    departments = [
+        {
+            "department": d["department"],
+            "figures": [(name, show(d["totals"][key])) for name, key, show in KEY_FIGURES],
+            "structures": [
+                {"name": s["name"], "cells": structure_cells(s)} for s in d["structures"]
+            ],
+        }
+        for d in report["departments"]
+    ]
+    breaches = report["breaches"]
+    return page(
+        request,
+        "rapport_annuel.html",
+        console,
+        year=year,
+        years=range(call.now.year, call.now.year - 5, -1),
+        columns=[name for name, _, _ in STRUCTURE_COLUMNS],
+        departments=departments,
+        breaches=None
+        if breaches is None
+        else [(name, number(breaches[key])) for name, key in BREACH_FIGURES],
+    )
 
 
 @router.get("/alertes")

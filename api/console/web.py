@@ -54,6 +54,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/console/tableau-de-bord", "Tableau de bord"),
         ("/console/demandes", "Demandes"),
         ("/console/rapport", "Rapport trimestriel"),
+        ("/console/rapport-annuel", "Rapport annuel"),
         ("/console/alertes", "Alertes"),
         ("/console/reclamations", "Réclamations"),
         ("/console/satisfaction", "Satisfaction"),
@@ -68,11 +69,13 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/console/acces", "Droit d'accès"),
         ("/console/alertes", "Alertes"),
         ("/console/integrite", "Intégrité"),
+        ("/console/rapport-annuel", "Rapport annuel"),
     ],
     Role.ADMIN: [
         ("/console/structures", "Structures"),
         ("/console/jetons", "Jetons"),
         ("/console/audits", "Audits flash"),
+        ("/console/rapport-annuel", "Rapport annuel"),
     ],
 }
 HOME = {
@@ -138,6 +141,7 @@ Supervisor = Annotated[Console, allowed(Role.SUPERVISOR)]
 Dpo = Annotated[Console, allowed(Role.DPO)]
 Admin = Annotated[Console, allowed(Role.ADMIN)]
 SupervisorOrDpo = Annotated[Console, allowed(Role.SUPERVISOR, Role.DPO)]
+ReportReader = Annotated[Console, allowed(Role.SUPERVISOR, Role.DPO, Role.ADMIN)]
 Anyone = Annotated[Console, allowed(*Role)]
 
 

@@ -10,14 +10,18 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from api.deps import Dpo, Services, Supervisor
+from api.console.yearly_pdf import yearly_pdf
+from api.deps import Call, Dpo, ReportReader, Services, Supervisor
 from api.instants import canonical
-from api.problems import JSON_OR_CSV, ApiError
+from api.problems import JSON_CSV_OR_PDF, JSON_OR_CSV, ApiError
 from api.schemas.common import Instant
 from api.scoping import scoped_structure
-from projections import VIEW_TABLES, audit, quarterly
+from application.authorization import Role
+from domain.structure import structure_uuid
+from domain.validation import FIRST_YEAR, LAST_YEAR
+from projections import VIEW_TABLES, audit, quarterly, yearly
 from projections.db import Tx, csv_chunks
 from projections.sla_queries import dashboard
 
@@ -102,6 +106,42 @@ def quarterly_report(
     with call.services.reading() as tx:
         report = quarterly.report(tx, view_id, quarter, call.now)
     return report | {"structure_id": code}
+
+
+def yearly_of(call: Call, year: int) -> dict[str, Any]:
+    """The year's report as the caller may read it: a supervisor's structures without the data
+    controller's breaches, or every structure with them for a DPO or an admin."""
+    scope = None
+    if call.caller.role == Role.SUPERVISOR:
+        scope = [structure_uuid(code).hex for code in sorted(call.caller.structures)]
+    with call.services.reading() as tx:
+        return yearly.yearly_report(tx, year, call.now, scope)
+
+
+def yearly_download(report: dict[str, Any], format: str, now: datetime) -> Response:
+    """The report as a file: CSV (open data) or PDF (the steering committee's)."""
+    name = f"rapport-annuel-{report['year']}"
+    if format == "csv":
+        body: str | bytes = "".join(csv_chunks(yearly.csv_lines(report)))
+        media = "text/csv; charset=utf-8"
+    else:
+        body, media = yearly_pdf(report, now), "application/pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{format}"'}
+    return Response(body, media_type=media, headers=headers)
+
+
+@router.get("/v1/reports/yearly", response_model=None, responses=JSON_CSV_OR_PDF)
+def yearly_report(
+    call: ReportReader,
+    year: Annotated[int, Query(ge=FIRST_YEAR, le=LAST_YEAR)],
+    format: Annotated[Literal["json", "csv", "pdf"], Query()] = "json",
+) -> dict[str, Any] | Response:
+    """The yearly report (Art. 4.7 and 6): per structure and department, counts only. A
+    supervisor gets their structures; a DPO or an admin every structure and the breaches."""
+    report = yearly_of(call, year)
+    if format == "json":
+        return report
+    return yearly_download(report, format, call.now)
 
 
 @router.get("/v1/audit/events", response_model=None, responses=JSON_OR_CSV)

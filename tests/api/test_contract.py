@@ -505,6 +505,34 @@ def test_the_quarterly_report_is_json_and_csv(api: Api) -> None:
     assert problem(bad, 422, "invalid_input")["field"] == "quarter"
 
 
+def test_the_yearly_report_is_scoped_to_the_caller_in_json_csv_and_pdf(api: Api) -> None:
+    api.open_request(channel="counter")
+    api.open_request()
+    api.open_request(OTHER)
+    api.catch_up()
+    own = api.call("GET", "/v1/reports/yearly", "supervisor", params={"year": 2026}).json()
+    (department,) = own["departments"]
+    assert [s["structure_id"] for s in department["structures"]] == [HOME]
+    assert department["totals"]["requests"] == 2
+    assert department["totals"]["visits"] == 1
+    assert own["breaches"] is None  # the data controller's, not a structure's
+    every = api.call("GET", "/v1/reports/yearly", "dpo", None, params={"year": 2026}).json()
+    codes = {s["structure_id"] for d in every["departments"] for s in d["structures"]}
+    assert codes == {HOME, OTHER}
+    assert every["breaches"]["declared"] == 0
+    for fmt, media in (("csv", "text/csv"), ("pdf", "application/pdf")):
+        answer = api.call(
+            "GET", "/v1/reports/yearly", "admin", None, params={"year": 2026, "format": fmt}
+        )
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith(media)
+        assert f'filename="rapport-annuel-2026.{fmt}"' in answer.headers["content-disposition"]
+    assert answer.content.startswith(b"%PDF")
+    for params, field in (({"year": 1999}, "year"), ({"year": 2026, "format": "xml"}, "format")):
+        bad = api.call("GET", "/v1/reports/yearly", "supervisor", params=params)
+        assert problem(bad, 422, "invalid_input")["field"] == field
+
+
 def test_health_reports_the_store_and_each_views_lag(api: Api) -> None:
     api.open_request()
     body = api.client.get("/v1/health").json()

@@ -306,6 +306,13 @@ ENDPOINTS = [
         params={"structure_id": HOME, "quarter": "2026-Q4"},
     ),
     Endpoint(
+        "GET",
+        lambda a: "/v1/reports/yearly",
+        {SUPERVISOR, DPO_ROLE, ADMIN},
+        False,
+        params={"year": "2026"},
+    ),
+    Endpoint(
         "POST",
         lambda a: "/v1/complaints",
         CASE_WORK,

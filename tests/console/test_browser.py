@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -380,6 +381,39 @@ def test_a_flash_audit_with_prefilled_evidence(
     assert "conforme" in walk.text
     walk.go(audit)
     assert "Enseigne posée en 2025." in walk.text
+
+
+def test_the_yearly_report_downloaded_as_a_pdf_and_looked_at(
+    browser: Any, live: LiveServer, settings: Settings, tmp_path: Path
+) -> None:
+    """Art. 6: the DPO reads the year's figures, downloads the steering committee's PDF through
+    the page's link; each of its pages is turned into an image beside the screenshots."""
+    walk = Walk(browser, live, f"{settings.backend}-rapport")
+    with live.client("adviser") as adviser:
+        for channel in ("counter", "email"):
+            adviser.post("/v1/requests", json=request_body(channel=channel)).raise_for_status()
+    walk.sign_in("dpo-lea")
+    walk.go("/console/rapport-annuel")
+    year = datetime.now(UTC).year
+    assert f"Rapport annuel {year}" in walk.text
+    assert "Violations de données personnelles" in walk.text
+    walk.shot("rapport-annuel")
+    browser.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    link = browser.find_element(By.PARTIAL_LINK_TEXT, "rapport (PDF")
+    link.click()
+    pdf = tmp_path / f"rapport-annuel-{year}.pdf"
+    WebDriverWait(browser, 30).until(lambda _: pdf.exists() and pdf.stat().st_size > 0)
+    document = pdfium.PdfDocument(pdf)
+    text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    assert f"Rapport annuel {year} des structures France Services" in text
+    assert "Demandes par partenaire" in text
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for i in range(len(document)):
+        image = document[i].render(scale=1.5).to_pil()
+        assert image.getextrema() != ((255, 255), (255, 255), (255, 255))  # something drawn
+        image.save(SHOTS / f"{settings.backend}-rapport-pdf-page-{i + 1}.png")
 
 
 def test_the_role_matrix_in_the_browser(browser: Any, live: LiveServer, settings: Settings) -> None:

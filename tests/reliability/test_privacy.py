@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pypdfium2 as pdfium
 
 from projections.runner import ProjectionRunner
 from runtime.settings import Settings
@@ -59,6 +60,11 @@ def _exports(live: LiveServer) -> str:
         texts.append(supervisor.get("/v1/referents/annex-6").text)
         year = datetime.now(UTC).year
         texts.append(supervisor.get("/v1/satisfaction/indicators", params={"year": year}).text)
+        for fmt in ("json", "csv"):
+            texts.append(dpo.get("/v1/reports/yearly", params={"year": year, "format": fmt}).text)
+        pdf = dpo.get("/v1/reports/yearly", params={"year": year, "format": "pdf"}).content
+        document = pdfium.PdfDocument(pdf)
+        texts += [document[i].get_textpage().get_text_range() for i in range(len(document))]
     return "\n".join(texts)
 
 
