@@ -93,3 +93,23 @@ def test_paper_forms_and_links_make_the_supervisors_yearly_indicators(api: Api) 
     assert found["by_source"] == {"link": 1, "paper": 2}
     assert found["by_channel"] == {"counter": 1, "phone": 2}
     assert found["links"] == {"issued": 2, "answered": 1}
+
+
+def test_an_answer_through_a_link_names_neither_the_link_nor_who_handed_it_out(api: Api) -> None:
+    """The anonymous answer holds its structure, year, channel, source and options only: not
+    the token, not the link's id, not the adviser who printed it."""
+    link = issue_link(api)
+    before = api.position()
+    url = f"/v1/satisfaction/links/{link['token']}/answer"
+    assert api.client.post(url, json={"answers": {"overall": "satisfied"}}).status_code == 201
+    recorder = api.services.ledger.recorder
+    stored = recorder.select_notifications(before + 1, 10)
+    (answer,) = [n for n in stored if n.topic.endswith("SatisfactionAnswer.Recorded")]
+    (used,) = [n for n in stored if n.topic.endswith("SurveyLink.Used")]
+    event = api.services.ledger.mapper.to_domain_event(answer)
+    assert event.actor.name == "anonymous"
+    assert event.answers == {"overall": "satisfied"}
+    text = answer.state.decode("utf-8", "replace")
+    assert "satisfied" in text  # the positive control: the stored state is readable
+    for secret in (link["token"], used.originator_id.hex, str(used.originator_id), "adviser-ana"):
+        assert secret not in text
