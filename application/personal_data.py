@@ -36,12 +36,13 @@ class PersonalDataCommands:
             owner if isinstance(owner, Request | Mandate | Breach | Complaint | Referent) else None
         )
 
-    def owners_of_subject(self, subject: str) -> list[Request | Mandate]:
-        """The cases and mandates whose live envelopes hold one person's data (by the keyed
-        hash of ``subject``, a normalized identity), read at once; breaches name no one."""
+    def owners_of_subject(self, subject: str) -> list[Request | Mandate | Complaint]:
+        """The cases, mandates and complaints whose live envelopes hold one person's data (by
+        the keyed hash of ``subject``, a normalized identity), read at once; breaches and
+        referents name no user."""
         owner_ids = [self.unit.keys.owner_of(e) for e in self.unit.keys.envelopes_of(subject)]
         found = self.unit.load_many(LedgerAggregate, [i for i in owner_ids if i is not None])
-        return [owner for owner in found if isinstance(owner, Request | Mandate)]
+        return [owner for owner in found if isinstance(owner, Request | Mandate | Complaint)]
 
     def destroy_envelope(
         self,

@@ -421,7 +421,7 @@ def find_person(
     owners = [
         owner
         for owner in ledger.personal_data.owners_of_subject(subject)
-        if console.caller.sees(owner.structure_id)
+        if console.caller.sees(owner.structure_id) and isinstance(owner, Case | Mandate)
     ]
     ledger.personal_data.record_accesses(  # every person shown is a read, one save for all
         owners,

@@ -456,8 +456,9 @@ def access_export(
     birth_date: Annotated[str, Form()] = "",
     format: Annotated[str, Form()] = "html",
 ) -> Response:
-    """GDPR 15: every case and mandate of one person, across structures, each read recorded
-    with the purpose ``subject_access_request``; as a page or a JSON file to hand over."""
+    """GDPR 15: every case, mandate and complaint of one person, across structures, each read
+    recorded with the purpose ``subject_access_request``; as a page or a JSON file to hand
+    over."""
     check_csrf(console, csrf)
     call = console.call
     person = {"first_name": first_name, "last_name": last_name}
@@ -500,7 +501,19 @@ def access_export(
     return page(request, "acces.html", console, values=person, results=found)
 
 
-def _exported(owner: Case | Mandate, structure: Structure) -> dict[str, Any]:
+def _exported(owner: Case | Mandate | Complaint, structure: Structure) -> dict[str, Any]:
+    if isinstance(owner, Complaint):
+        return {
+            "type": "réclamation",
+            "id": owner.id.hex,
+            "structure": structure.name,
+            "reçue_le": owner.received_at,
+            "objet": label("topic", owner.topic),
+            "auteur": owner.complainant,
+            "texte": owner.text,
+            "réponse": owner.answer,
+            "répondue_le": owner.answered_at,
+        }
     if isinstance(owner, Case):
         return {
             "type": "demande",

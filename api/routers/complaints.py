@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.concurrency import command, tag
-from api.deps import Adviser, Call, IfMatch, in_scope, parse_id
+from api.deps import Adviser, Call, CaseReader, IfMatch, in_scope, parse_id, reading_for
 from api.schemas.complaints import ComplaintAnswerIn, ComplaintIn, ComplaintOut
 from api.scoping import scoped_structure
 from domain.access import Purpose
@@ -81,14 +81,21 @@ def listing(
 
 
 @router.get("/{complaint_id}")
-def read(complaint_id: str, call: Adviser, response: Response) -> ComplaintOut:
-    """Shows the complainant, the text and the answer: the read is recorded (audit trail)."""
+def read(
+    complaint_id: str,
+    call: CaseReader,
+    response: Response,
+    purpose: Annotated[Purpose, Query()] = Purpose.CASE_HANDLING,
+) -> ComplaintOut:
+    """Shows the complainant, the text and the answer: the read is recorded (audit trail). A
+    DPO reads one only with ``purpose=subject_access_request`` (GDPR 15), as a case."""
+    reading_for(call, purpose)
     complaint = load(call, complaint_id)
     if complaint.destroyed_at is None:
         call.ledger.personal_data.record_access(
             complaint,
             endpoint=READ_ENDPOINT,
-            purpose=Purpose.CASE_HANDLING,
+            purpose=purpose,
             actor=call.actor,
             now=call.now,
         )

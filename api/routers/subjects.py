@@ -1,7 +1,8 @@
 """GDPR 15 access requests: a DPO finds every live envelope of one person, across structures.
 
 The identity goes in the body (never in a URL or a log line) and is compared as a keyed hash;
-the answer lists envelopes and their cases, not the data, which the DPO then reads case by case.
+the answer lists envelopes and what holds them (cases, mandates, complaints), not the data, which
+the DPO then reads one by one.
 That a person has a case somewhere is itself personal data: each envelope found is recorded as
 read (purpose ``subject_access_request``), like each case read afterwards."""
 
@@ -14,12 +15,15 @@ from fastapi import APIRouter
 from api.deps import Dpo
 from api.schemas import Person
 from domain.access import Purpose
+from domain.complaint import Complaint
+from domain.mandate import Mandate
 from domain.personal_data import normalized_identity, validate_person
 from domain.request import Request
 from domain.structure import Structure
 
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 ENDPOINT = "POST /v1/subjects/search"
+KINDS = {Request: "request", Mandate: "mandate", Complaint: "complaint"}
 
 
 @router.post("/search")
@@ -41,7 +45,7 @@ def search(body: Person, call: Dpo) -> list[dict[str, Any]]:
     return [
         {
             "envelope_id": owner.envelope_id.hex,
-            "kind": "request" if isinstance(owner, Request) else "mandate",
+            "kind": KINDS[type(owner)],
             "id": owner.id.hex,
             "structure_id": codes[owner.structure_id],
         }

@@ -102,3 +102,32 @@ def test_the_dpo_destroys_a_complaints_data(api: Api) -> None:
     read = api.call("GET", f"/v1/complaints/{complaint['id']}", "adviser").json()
     assert (read["complainant"], read["text"]) == (None, None)
     assert read["destroyed_at"] is not None
+
+
+def test_an_access_request_finds_the_persons_complaints_and_the_dpo_reads_them(api: Api) -> None:
+    """GDPR 15: a complaint holds its author's identity and words, so the DPO's search finds it
+    with the person's cases, and the DPO reads it for that purpose only (each read recorded)."""
+    complaint = receive(api)
+    api.open_request()
+    found = api.call("POST", "/v1/subjects/search", "dpo", None, json=MARTIN).json()
+    assert {f["kind"] for f in found} == {"complaint", "request"}
+    (listed,) = [f for f in found if f["kind"] == "complaint"]
+    assert listed["id"] == complaint["id"]
+    assert listed["structure_id"] == HOME
+    url = f"/v1/complaints/{complaint['id']}"
+    problem(api.call("GET", url, "dpo", None), 403, "forbidden")  # DPOs do no case work
+    problem(
+        api.call("GET", url, "adviser", params={"purpose": "subject_access_request"}),
+        403,
+        "forbidden",
+    )
+    before = api.position()
+    read = api.call("GET", url, "dpo", None, params={"purpose": "subject_access_request"})
+    assert read.status_code == 200, read.text
+    assert read.json()["complainant"] == MARTIN
+    assert read.json()["text"] == "Mme Martin waited two hours"
+    assert api.position() == before + 1
+    api.catch_up()
+    envelope = api.services.ledger.complaints.get(UUID(str(complaint["id"]))).envelope_id
+    audit = api.call("GET", "/v1/audit/events", "dpo", params={"envelope_id": envelope.hex})
+    assert [e.get("purpose") for e in audit.json()][-1] == "subject_access_request"

@@ -77,3 +77,28 @@ def test_another_structures_complaint_is_a_404_page(api: Api) -> None:
     answer = api.client.get(path)
     assert answer.status_code == 404
     assert "Durand" not in answer.text
+
+
+def test_the_dpos_access_export_holds_the_persons_complaints(api: Api) -> None:
+    """GDPR 15 in the console: the file handed to the person holds their complaint, its words
+    and its answer, beside their cases; the adviser's person search stays on cases and
+    mandates."""
+    csrf = sign_in(api, "adviser-ana")
+    person = {"first_name": "Jeanne", "last_name": "Martin", "birth_date": "1950-02-03"}
+    entered = api.client.post(
+        "/console/reclamations/nouvelle",
+        data={"csrf": csrf, "channel": "counter", "topic": "waiting"}
+        | person
+        | {"text": "Deux heures d'attente sans être reçue."},
+    )
+    assert entered.status_code == 200, entered.text
+    searched = api.client.post("/console/personnes", data={"csrf": csrf} | person)
+    assert "Deux heures" not in searched.text
+    csrf = sign_in(api, "dpo-lea")
+    shown = api.client.post("/console/acces", data={"csrf": csrf} | person)
+    assert "réclamation" in _plain(shown.text)
+    exported = api.client.post("/console/acces", data={"csrf": csrf, "format": "json"} | person)
+    (complaint,) = [d for d in exported.json()["dossiers"] if d["type"] == "réclamation"]
+    assert complaint["texte"] == "Deux heures d'attente sans être reçue."
+    assert complaint["auteur"]["last_name"] == "Martin"
+    assert complaint["objet"] == "temps d'attente"
