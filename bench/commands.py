@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from psycopg.sql import SQL, Identifier
 
 from domain.actor import Actor
 from runtime.settings import Settings
@@ -64,6 +65,21 @@ def store(backend: str) -> Iterator[Settings]:
     finally:
         with psycopg.connect(PG_BASE, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def analyze(settings: Settings) -> None:
+    """The store's own tables analyzed, as autovacuum keeps them in service: this machine runs
+    PostgreSQL with ``autovacuum = off``, so that a bulk-loaded events table would otherwise have
+    no statistics and its reads plans made blind (and JIT-compiled). SQLite: nothing to do."""
+    if settings.backend != "postgres":
+        return
+    schema = settings.eventsourcing_env()["POSTGRES_SCHEMA"]
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)
+        ).fetchall()
+        for (table,) in tables:
+            conn.execute(SQL("ANALYZE {}.{}").format(Identifier(schema), Identifier(table)))
 
 
 def bare_env(settings: Settings) -> dict[str, str]:

@@ -37,7 +37,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from bench import api, scheduler
-from bench.commands import store
+from bench.commands import analyze, store
 from bench.projections import ACTOR, START, dashboard_latency, register_structures
 from domain.structure import Structure, structure_uuid
 from projections import VIEW_TABLES, audit
@@ -218,7 +218,9 @@ def sample_person(settings: Settings, now: datetime) -> list[str]:
 def console_latency(settings: Settings, samples: int = 40) -> dict[str, tuple[float, float]]:
     """Each console page (``PAGES``) and the API call that reads the same view, in one process:
     p50 and p95 in ms (a page also renders HTML and records the reads it shows), after one
-    untimed call of each (its templates compiled, its structure's calendar built)."""
+    untimed call of each (its templates compiled, its structure's calendar built), on a store
+    analyzed as autovacuum keeps it (``commands.analyze``)."""
+    analyze(settings)
     now = datetime.now(UTC)
     mandates = sample_person(settings, now)
     views = open_view_db(settings)

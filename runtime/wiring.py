@@ -189,6 +189,13 @@ def is_migrated(settings: Settings) -> bool:
     return bool(row and row[0])
 
 
+AUTOVACUUM_OFF = (
+    "PostgreSQL runs with autovacuum off: the events table and the views will have no fresh "
+    "planner statistics (a page that reads 50 cases went from 46 to 450 ms p95 at 1 M requests); "
+    "turn autovacuum on, or run ANALYZE on the schema's tables after loads and daily"
+)
+
+
 def migrate(settings: Settings, *, app_role: str | None = None) -> list[str]:
     """Creates every table, index and trigger once; workers then start without DDL; wraps the
     bare envelope keys an older version stored. On PostgreSQL, ``app_role`` gets the least
@@ -199,9 +206,13 @@ def migrate(settings: Settings, *, app_role: str | None = None) -> list[str]:
         settings.database_url.split("?")[0],
         settings.eventsourcing_env().get("POSTGRES_SCHEMA", ""),
     )
+    warnings = []
     if settings.backend == "postgres":
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+            row = conn.execute("SELECT current_setting('autovacuum')").fetchone()
+            if row is not None and row[0] != "on":
+                warnings.append(AUTOVACUUM_OFF)
     parts = open_parts(settings, writer=False, create_schema=True)
     try:
         cast(KeyVault, parts.recorder).rewrap(bare_only=True)  # keys of an older store
@@ -217,8 +228,8 @@ def migrate(settings: Settings, *, app_role: str | None = None) -> list[str]:
         parts.close()
     if app_role is not None:
         view_tables = [table for projection in ALL for table in projection.tables]
-        return grant_application_role(url, schema, app_role, view_tables)
-    return []
+        warnings += grant_application_role(url, schema, app_role, view_tables)
+    return warnings
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -25,6 +26,20 @@ from tests.builders import verify_ledger
 def test_migrate_is_repeatable(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["migrate"]) == 0
     assert f"schema ready on {env.backend}" in capsys.readouterr().out
+
+
+def test_migrate_warns_when_postgresql_keeps_no_planner_statistics(
+    env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without autovacuum the events table is never analyzed and reads of many cases are planned
+    blind (docs/performance.md): the operator is told at migrate time."""
+    autovacuum = "on"
+    if env.backend == "postgres":
+        with psycopg.connect(env.database_url.split("?")[0]) as conn:
+            autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]  # type: ignore[index]
+    assert cli.main(["migrate"]) == 0
+    said = capsys.readouterr().err
+    assert ("autovacuum off" in said) == (autovacuum != "on")
 
 
 def test_demo_loads_a_department_that_verifies(
