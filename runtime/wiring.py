@@ -191,8 +191,8 @@ def is_migrated(settings: Settings) -> bool:
 
 AUTOVACUUM_OFF = (
     "PostgreSQL runs with autovacuum off: the events table and the views will have no fresh "
-    "planner statistics (a page that reads 50 cases went from 46 to 450 ms p95 at 1 M requests); "
-    "turn autovacuum on, or run ANALYZE on the schema's tables after loads and daily"
+    "planner statistics and reads of many cases will be planned blind; turn autovacuum on, or "
+    "run ANALYZE on the schema's tables after loads and daily (docs/operations.md, Stores)"
 )
 
 
