@@ -229,9 +229,8 @@ class ProjectionRunner:
             if r[0] in self.projections
         ]
 
-    def rebuild(self, name: str, progress: Callable[[int], object] | None = None) -> int:
-        """Builds the view from zero into fresh, unindexed tables, then swaps them in, in one
-        transaction that first builds their indexes."""
+    def _fresh(self, name: str) -> tuple[dict[str, str], str, str]:
+        """Fresh, unindexed tables for a rebuild of ``name``, tracked at 0 as its shadow."""
         projection, generation = self.projections[name], secrets.token_hex(3)
         fresh = {t: f"{t}__{generation}" for t in projection.tables}
         shadow = f"{name}__rebuild"
@@ -239,6 +238,70 @@ class ProjectionRunner:
             for statement in projection.table_statements(fresh):
                 tx.run(statement)
             self._set_tracking(tx, shadow, 0, projection.version)
+        return fresh, shadow, generation
+
+    def _discard(self, fresh: dict[str, str], shadow: str) -> None:
+        with self.db.transaction() as tx:
+            for table in fresh.values():
+                tx.run(f"DROP TABLE IF EXISTS {table}")
+            tx.run("DELETE FROM projection_tracking WHERE view = :v", {"v": shadow})
+
+    def rebuild_all(
+        self,
+        names: Sequence[str] | None = None,
+        progress: Callable[[int], object] | None = None,
+        spent: dict[str, float] | None = None,
+    ) -> int:
+        """Rebuilds several views (default: all) in one pass over the log: each page is read
+        and decoded once, and every view applies it (its own topics only) to its fresh tables,
+        all in one transaction per page; then each is indexed and swapped in as ``rebuild``
+        does. If a page fails, the fresh tables are dropped and each view is rebuilt on its own,
+        which finds the poison and raises ``RebuildFailed`` for its view.
+
+        ``spent`` receives the seconds of the shared read + decode (``"read + decode"``) and of
+        each view's own work (its handlers, then its indexes and swap)."""
+        names = list(names or self.projections)
+        spent = {} if spent is None else spent
+        spent.update({"read + decode": 0.0, **dict.fromkeys(names, 0.0)})
+        plans = {name: self._fresh(name) for name in names}
+        position, clock = 0, time.perf_counter
+        try:
+            while True:
+                started = clock()
+                page = self.read(position, self.batch)
+                decoded = [(self.mapper.to_domain_event(n), n) for n in page]
+                spent["read + decode"] += clock() - started
+                if not page:
+                    break
+                with self.db.transaction(pipeline=True) as tx:
+                    for name, (fresh, shadow, _) in plans.items():
+                        started = clock()
+                        projection = self.projections[name]
+                        topics = projection.topics
+                        items = [i for i in decoded if i[1].topic in topics] if topics else decoded
+                        if items:
+                            projection.apply(tx.with_tables(fresh), items)
+                        self._advance(tx, shadow, page[-1].id)
+                        spent[name] += clock() - started
+                position = page[-1].id
+                if progress:
+                    progress(len(page))
+        except Exception:  # noqa: BLE001 - each view alone then finds (and reports) the poison
+            for fresh, shadow, _ in plans.values():
+                self._discard(fresh, shadow)
+            return max(self.rebuild(name) for name in names)
+        for name, (fresh, shadow, generation) in plans.items():
+            started = clock()
+            position = self._swap(self.projections[name], shadow, fresh, generation)
+            self.db.maintain(list(self.projections[name].tables))
+            spent[name] += clock() - started
+        return position
+
+    def rebuild(self, name: str, progress: Callable[[int], object] | None = None) -> int:
+        """Builds the view from zero into fresh, unindexed tables, then swaps them in, in one
+        transaction that first builds their indexes."""
+        projection = self.projections[name]
+        fresh, shadow, generation = self._fresh(name)
         while moved := self.run_batch(name, tracking=shadow, tables=fresh):
             if progress:
                 progress(moved)
@@ -248,11 +311,8 @@ class ProjectionRunner:
                 "AND status = 'failed'",
                 {"v": shadow},
             )
-            if failed is not None:
-                for table in fresh.values():
-                    tx.run(f"DROP TABLE {table}")
-                tx.run("DELETE FROM projection_tracking WHERE view = :v", {"v": shadow})
         if failed is not None:
+            self._discard(fresh, shadow)
             raise RebuildFailed(name, int(failed[0]), str(failed[1]))
         position = self._swap(projection, shadow, fresh, generation)
         self.db.maintain(list(projection.tables))

@@ -67,10 +67,14 @@ def _waiter(settings: Settings, stop: threading.Event) -> Callable[[float], obje
 
 
 def _rebuild(runner: ProjectionRunner, _: Settings, args: argparse.Namespace) -> int:
-    for name in args.name or list(runner.projections):
-        with tqdm(total=runner.head(), desc=name, unit="ev", mininterval=0.5) as bar:
-            position = runner.rebuild(name, progress=bar.update)
-        print(f"{name}: rebuilt through position {position}")
+    names = args.name or list(runner.projections)
+    if len(names) == 1:
+        with tqdm(total=runner.head(), desc=names[0], unit="ev", mininterval=0.5) as bar:
+            position = runner.rebuild(names[0], progress=bar.update)
+    else:  # one pass over the log for all of them
+        with tqdm(total=runner.head(), desc="views", unit="ev", mininterval=0.5) as bar:
+            position = runner.rebuild_all(names, progress=bar.update)
+    print(f"{', '.join(names)}: rebuilt through position {position}")
     return 0
 
 

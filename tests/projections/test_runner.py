@@ -102,6 +102,22 @@ def test_a_rebuild_from_zero_equals_the_incremental_build(
     assert all(s.lag == 0 for s in runner.status())
 
 
+def test_a_one_pass_rebuild_of_every_view_equals_the_incremental_build(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    given_a_busy_day(ledger, structure)
+    runner.batch = 7
+    runner.run_until_idle()
+    incremental = view_rows(runner)
+    spent: dict[str, float] = {}
+    position = runner.rebuild_all(spent=spent)
+    assert view_rows(runner) == incremental
+    assert position == runner.head()
+    assert all(s.lag == 0 and s.status == "ok" for s in runner.status())
+    assert set(spent) == {"read + decode", *runner.projections}
+    assert all(seconds > 0 for seconds in spent.values())
+
+
 def test_events_recorded_during_a_rebuild_are_not_lost(
     ledger: Ledger, structure: str, runner: ProjectionRunner
 ) -> None:
@@ -164,6 +180,28 @@ def test_a_rebuild_that_meets_a_poison_event_keeps_the_old_view(
         runner.rebuild("sla")
     assert view_rows(runner, ("sla",)) == before
     assert [s.status for s in runner.status() if s.view == "sla"] == ["ok"]
+
+
+def test_a_one_pass_rebuild_that_meets_a_poison_event_names_the_view_and_keeps_the_old_ones(
+    ledger: Ledger, structure: str, runner: ProjectionRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(5):
+        open_request(ledger, structure)
+    runner.run_until_idle()
+    before = view_rows(runner)
+    poison(monkeypatch, ledger.recorder.select_notifications(None, 100)[3].id)
+    with pytest.raises(RebuildFailed, match="rebuild of sla stopped"):
+        runner.rebuild_all(["audit_trail", "sla", "retention"])
+    assert view_rows(runner) == before
+    assert {s.status for s in runner.status()} == {"ok"}
+    leftovers = (
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND instr(name, '__') > 0"
+        if runner.db.backend == "sqlite"
+        else "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+        "AND strpos(tablename, '__') > 0"
+    )
+    assert runner.db.query(leftovers) == []
+    assert len(runner.db.query("SELECT view FROM projection_tracking")) == len(runner.projections)
 
 
 def test_migrate_rebuilds_a_view_whose_definition_changed(
