@@ -265,11 +265,13 @@ class ProjectionRunner:
         spent.update({"read + decode": 0.0, **dict.fromkeys(names, 0.0)})
         plans = {name: self._fresh(name) for name in names}
         position, clock = 0, time.perf_counter
+        decodes = any(self.projections[name].decodes for name in names)
+        decode = self.mapper.to_domain_event if decodes else (lambda _: None)
         try:
             while True:
                 started = clock()
                 page = self.read(position, self.batch)
-                decoded = [(self.mapper.to_domain_event(n), n) for n in page]
+                decoded = [(decode(n), n) for n in page]
                 spent["read + decode"] += clock() - started
                 if not page:
                     break
