@@ -8,7 +8,7 @@ import pytest
 from application.ledger import Ledger
 from projections.runner import ProjectionRunner, RebuildFailed
 from projections.sla_view import sla
-from tests.builders import ADVISER, NOW, declare_breach, open_request, sign_mandate, view_rows
+from tests.builders import ADVISER, DPO, NOW, declare_breach, open_request, sign_mandate, view_rows
 
 
 def given_a_busy_day(ledger: Ledger, structure: str) -> None:
@@ -116,6 +116,28 @@ def test_a_one_pass_rebuild_of_every_view_equals_the_incremental_build(
     assert all(s.lag == 0 and s.status == "ok" for s in runner.status())
     assert set(spent) == {"read + decode", *runner.projections}
     assert all(seconds > 0 for seconds in spent.values())
+
+
+def test_a_view_built_one_event_per_batch_equals_one_built_in_large_batches(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    """Views that keep a batch's changes in memory (``sla``, ``retention``...) write the same
+    rows whatever the batch holds: an envelope opened, moved and destroyed in one batch or
+    across several."""
+    given_a_busy_day(ledger, structure)
+    request = open_request(ledger, structure)
+    ledger.requests.respond(request.id, at=NOW, summary="done", actor=ADVISER, now=NOW)
+    ledger.requests.resolve(request.id, outcome="solved", at=NOW, actor=ADVISER, now=NOW)
+    ledger.personal_data.destroy_envelope(
+        request.envelope_id, reason="data_subject_request", actor=DPO, now=NOW
+    )
+    runner.batch = 1
+    runner.run_until_idle()
+    one_by_one = view_rows(runner)
+    runner.batch = 500
+    runner.rebuild_all()
+    assert view_rows(runner) == one_by_one
+    assert any(row[-1] is not None for row in one_by_one["retention"])  # a destruction is in
 
 
 def test_events_recorded_during_a_rebuild_are_not_lost(
