@@ -275,6 +275,8 @@ class ProjectionRunner:
                 spent["read + decode"] += clock() - started
                 if not page:
                     break
+                # No pipeline: one view's pending results would meet the next view's reads on
+                # the shared cursor, and each view's statements run inside its own timing.
                 with self.db.transaction(pipeline=True) as tx:
                     for name, (fresh, shadow, _) in plans.items():
                         started = clock()
@@ -288,7 +290,8 @@ class ProjectionRunner:
                 position = page[-1].id
                 if progress:
                     progress(len(page))
-        except Exception:  # noqa: BLE001 - each view alone then finds (and reports) the poison
+        except Exception as error:  # noqa: BLE001 - each view alone then finds (and reports) it
+            log.warning("rebuild_pass_failed", error=type(error).__name__, detail=str(error)[:300])
             for fresh, shadow, _ in plans.values():
                 self._discard(fresh, shadow)
             return max(self.rebuild(name) for name in names)
