@@ -333,17 +333,20 @@ def bench_vs_peer(
         token = prepare(settings)
         with server(settings, workers, pids) as url:
             ours = asyncio.run(against_peer(url, token, clients, n, n))
+            memory_started = time.perf_counter()
             if memory_commands:
                 ids = [""] * memory_commands
                 open_one, _ = commands(ids)
                 asyncio.run(drive(url, token, clients, memory_commands, open_one))
             rss = worker_rss_mb(pids[0])
+            memory_s = round(time.perf_counter() - memory_started, 1)
     shape = {"backend": backend, "clients": clients, "workers": workers, "n": n}
     return shape | {
         "ledger": ours,
         "peer": peer,
         "ledger_commands": 4 * n + memory_commands,
         "ledger_worker_rss_mb": rss,
+        "memory_phase_s": memory_s,
     }
 
 
