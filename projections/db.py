@@ -82,6 +82,15 @@ class Tx:
     def with_tables(self, tables: Mapping[str, str]) -> Tx:
         return Tx(self.cursor, self.backend, tables)
 
+    @contextmanager
+    def apart(self, tables: Mapping[str, str]) -> Iterator[Tx]:
+        """The same transaction through a cursor of its own: several views writing in one
+        transaction never read one another's results (psycopg's ``executemany`` runs in an
+        internal pipeline, and a later statement on the same cursor could be handed a stale
+        ``INSERT`` result)."""
+        with closing(self.cursor.connection.cursor()) as cursor:
+            yield Tx(cursor, self.backend, tables)
+
 
 class ViewDb:
     """One connection to the view database: ``sqlite:///PATH`` or a PostgreSQL URL and schema."""

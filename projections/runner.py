@@ -275,17 +275,19 @@ class ProjectionRunner:
                 spent["read + decode"] += clock() - started
                 if not page:
                     break
-                # No pipeline: one view's pending results would meet the next view's reads on
-                # the shared cursor, and each view's statements run inside its own timing.
-                with self.db.transaction(pipeline=True) as tx:
+                # No pipeline: in one, a view's read could be handed another view's pending
+                # INSERT result (seen at 5k-50k requests). Without it, each view's statements
+                # also run inside its own timing; each view has its own cursor (``Tx.apart``).
+                with self.db.transaction() as tx:
                     for name, (fresh, shadow, _) in plans.items():
                         started = clock()
                         projection = self.projections[name]
                         topics = projection.topics
                         items = [i for i in decoded if i[1].topic in topics] if topics else decoded
-                        if items:
-                            projection.apply(tx.with_tables(fresh), items)
-                        self._advance(tx, shadow, page[-1].id)
+                        with tx.apart(fresh) as view_tx:
+                            if items:
+                                projection.apply(view_tx, items)
+                            self._advance(view_tx, shadow, page[-1].id)
                         spent[name] += clock() - started
                 position = page[-1].id
                 if progress:
