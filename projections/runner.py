@@ -300,7 +300,6 @@ class ProjectionRunner:
         for name, (fresh, shadow, generation) in plans.items():
             started = clock()
             position = self._swap(self.projections[name], shadow, fresh, generation)
-            self.db.maintain(list(self.projections[name].tables))
             spent[name] += clock() - started
         return position
 
@@ -321,14 +320,13 @@ class ProjectionRunner:
         if failed is not None:
             self._discard(fresh, shadow)
             raise RebuildFailed(name, int(failed[0]), str(failed[1]))
-        position = self._swap(projection, shadow, fresh, generation)
-        self.db.maintain(list(projection.tables))
-        return position
+        return self._swap(projection, shadow, fresh, generation)
 
     def _swap(
         self, projection: Projection, shadow: str, fresh: dict[str, str], generation: str
     ) -> int:
-        """Indexes the fresh tables once, applies what arrived meanwhile, and renames them in."""
+        """Indexes the fresh tables once, applies what arrived meanwhile, and renames them in;
+        then refreshes their statistics (outside the transaction: VACUUM cannot run in one)."""
         with self.db.transaction(fresh) as tx:
             for statement in projection.index_statements(fresh, generation):
                 tx.run(statement)
@@ -345,4 +343,5 @@ class ProjectionRunner:
                 tx.run(f"ALTER TABLE {new_name} RENAME TO {table}")
             tx.run("DELETE FROM projection_tracking WHERE view = :v", {"v": shadow})
             self._set_tracking(tx, projection.name, position, projection.version)
+        self.db.maintain(list(projection.tables))
         return position

@@ -55,6 +55,16 @@ def given_a_busy_day(ledger: Ledger, structure: str) -> None:
     )
 
 
+def built_incrementally(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> dict[str, list[Any]]:
+    """The rows of every view after a busy day, built by the runner in batches of 7."""
+    given_a_busy_day(ledger, structure)
+    runner.batch = 7
+    runner.run_until_idle()
+    return view_rows(runner)
+
+
 def test_running_again_changes_nothing(
     ledger: Ledger, structure: str, runner: ProjectionRunner
 ) -> None:
@@ -94,10 +104,7 @@ def test_every_view_reaches_the_head_even_through_events_it_ignores(
 def test_a_rebuild_from_zero_equals_the_incremental_build(
     ledger: Ledger, structure: str, runner: ProjectionRunner
 ) -> None:
-    given_a_busy_day(ledger, structure)
-    runner.batch = 7
-    runner.run_until_idle()
-    incremental = view_rows(runner)
+    incremental = built_incrementally(ledger, structure, runner)
     for name in runner.projections:
         runner.rebuild(name)
     assert view_rows(runner) == incremental
@@ -107,10 +114,7 @@ def test_a_rebuild_from_zero_equals_the_incremental_build(
 def test_a_one_pass_rebuild_of_every_view_equals_the_incremental_build(
     ledger: Ledger, structure: str, runner: ProjectionRunner
 ) -> None:
-    given_a_busy_day(ledger, structure)
-    runner.batch = 7
-    runner.run_until_idle()
-    incremental = view_rows(runner)
+    incremental = built_incrementally(ledger, structure, runner)
     spent: dict[str, float] = {}
     runner.batch = 500
     with capture_logs() as logs:
