@@ -4,9 +4,11 @@ Not a test. ``python -m bench.rebuild [--references] [VIEW ...]`` on the store n
 environment (``LEDGER_DATABASE_URL``): with ``--references``, first the bare read of the whole
 log (pages of 500, no decoding) and its read + decode with the library's decoder (the
 reference), then every view rebuilt from zero in one pass (``ProjectionRunner.rebuild_all``:
-each page read and decoded once, the time of each view's own work kept apart); without it, each
-view named rebuilt on its own (one process per view, run side by side, gives the parallel wall
-time in ``bench.suite``). Last, the process's peak resident memory.
+each page read and decoded once, the time of each view's own work kept apart); with
+``--one-pass``, the views named rebuilt in one pass (one process per core, each with its share
+of the views, gives the parallel wall time in ``bench.suite``); with neither, each view named
+rebuilt on its own (``bench/run --per-view``: one process per view). Last, the process's peak
+resident memory.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("views", nargs="*")
     parser.add_argument("--references", action="store_true")
+    parser.add_argument("--one-pass", action="store_true")
     args = parser.parse_args()
     runner, parts = open_runner(Settings(), args.views or None)
     found: dict[str, Any] = {"events": runner.head()}
@@ -45,6 +48,8 @@ def main() -> None:
         spent: dict[str, float] = {}
         found["one_pass_s"] = seconds(lambda: runner.rebuild_all(spent=spent))
         found["one_pass_spent_s"] = {name: round(value, 3) for name, value in spent.items()}
+    elif args.one_pass:
+        found["one_pass_s"] = seconds(lambda: runner.rebuild_all())
     else:
         found["rebuild_s"] = {
             name: seconds(lambda n=name: runner.rebuild(n)) for name in runner.projections
