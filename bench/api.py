@@ -61,6 +61,10 @@ def prepare(settings: Settings) -> str:
     return token
 
 
+# Seconds each server of this process took to stop after SIGTERM (killed after 180 s).
+STOPS: list[float] = []
+
+
 def _port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -109,8 +113,14 @@ def server(settings: Settings, workers: int, pids: list[int] | None = None) -> I
         _wait_until_up(url)
         yield url
     finally:
+        stopping = time.perf_counter()
         process.terminate()
-        process.wait(timeout=30)
+        try:  # a graceful stop: the workers finish their view batch and scheduler tick
+            process.wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        STOPS.append(round(time.perf_counter() - stopping, 1))
 
 
 @contextmanager
@@ -133,8 +143,14 @@ def peer_server(settings: Settings, workers: int) -> Iterator[str]:
         _wait_until_up(url)
         yield url
     finally:
+        stopping = time.perf_counter()
         process.terminate()
-        process.wait(timeout=30)
+        try:  # a graceful stop: the workers finish their view batch and scheduler tick
+            process.wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        STOPS.append(round(time.perf_counter() - stopping, 1))
 
 
 def _create_schema(env: dict[str, str]) -> None:
@@ -342,6 +358,7 @@ def bench_vs_peer(
             memory_s = round(time.perf_counter() - memory_started, 1)
     shape = {"backend": backend, "clients": clients, "workers": workers, "n": n}
     return shape | {
+        "ledger_stop_s": STOPS[-1],
         "ledger": ours,
         "peer": peer,
         "ledger_commands": 4 * n + memory_commands,
