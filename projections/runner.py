@@ -195,10 +195,14 @@ class ProjectionRunner:
                 self._advance(tx, view, scanned)
         return applied
 
-    def run_until_idle(self, names: Sequence[str] | None = None) -> int:
-        """Runs every view until none has anything left to do; returns events moved past."""
+    def run_until_idle(
+        self, names: Sequence[str] | None = None, stop: Callable[[], bool] = lambda: False
+    ) -> int:
+        """Runs every view until none has anything left to do, or until ``stop()`` after a
+        round of batches (a server stopping while its views catch up a backlog); returns the
+        events moved past."""
         total, busy = 0, True
-        while busy:
+        while busy and not stop():
             moved = [self.run_batch(name) for name in names or list(self.projections)]
             total += sum(moved)
             busy = any(moved)
@@ -211,7 +215,7 @@ class ProjectionRunner:
         idle_seconds: float = 0.5,
     ) -> None:
         while not stop():
-            if self.run_until_idle() == 0:
+            if self.run_until_idle(stop=stop) == 0:
                 wait(idle_seconds)
 
     # Status and rebuild -------------------------------------------------------------------------
