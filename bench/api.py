@@ -61,8 +61,17 @@ def prepare(settings: Settings) -> str:
     return token
 
 
-# Seconds each server of this process took to stop after SIGTERM (killed after 180 s).
-STOPS: list[float] = []
+def _stop(process: subprocess.Popen[bytes]) -> float:
+    """SIGTERM, up to 180 s for a graceful stop (the ledger's workers finish their view round
+    and scheduler tick), then SIGKILL; the seconds it took."""
+    stopping = time.perf_counter()
+    process.terminate()
+    try:
+        process.wait(timeout=180)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    return round(time.perf_counter() - stopping, 1)
 
 
 def _port() -> int:
@@ -91,7 +100,12 @@ def worker_rss_mb(parent: int) -> float:
 
 
 @contextmanager
-def server(settings: Settings, workers: int, pids: list[int] | None = None) -> Iterator[str]:
+def server(
+    settings: Settings,
+    workers: int,
+    pids: list[int] | None = None,
+    stops: list[float] | None = None,
+) -> Iterator[str]:
     port = _port()
     env = os.environ | {
         "LEDGER_DATABASE_URL": settings.database_url,
@@ -113,14 +127,9 @@ def server(settings: Settings, workers: int, pids: list[int] | None = None) -> I
         _wait_until_up(url)
         yield url
     finally:
-        stopping = time.perf_counter()
-        process.terminate()
-        try:  # a graceful stop: the workers finish their view batch and scheduler tick
-            process.wait(timeout=180)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        STOPS.append(round(time.perf_counter() - stopping, 1))
+        seconds = _stop(process)
+        if stops is not None:
+            stops.append(seconds)
 
 
 @contextmanager
@@ -143,14 +152,7 @@ def peer_server(settings: Settings, workers: int) -> Iterator[str]:
         _wait_until_up(url)
         yield url
     finally:
-        stopping = time.perf_counter()
-        process.terminate()
-        try:  # a graceful stop: the workers finish their view batch and scheduler tick
-            process.wait(timeout=180)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        STOPS.append(round(time.perf_counter() - stopping, 1))
+        _stop(process)
 
 
 def _create_schema(env: dict[str, str]) -> None:
@@ -345,9 +347,10 @@ def bench_vs_peer(
     with store(backend) as settings, peer_server(settings, workers) as url:
         peer = asyncio.run(against_peer(url, "unused", clients, n, n))
     pids: list[int] = []
+    stops: list[float] = []
     with store(backend) as settings:
         token = prepare(settings)
-        with server(settings, workers, pids) as url:
+        with server(settings, workers, pids, stops) as url:
             ours = asyncio.run(against_peer(url, token, clients, n, n))
             memory_started = time.perf_counter()
             if memory_commands:
@@ -358,7 +361,7 @@ def bench_vs_peer(
             memory_s = round(time.perf_counter() - memory_started, 1)
     shape = {"backend": backend, "clients": clients, "workers": workers, "n": n}
     return shape | {
-        "ledger_stop_s": STOPS[-1],
+        "ledger_stop_s": stops[0],
         "ledger": ours,
         "peer": peer,
         "ledger_commands": 4 * n + memory_commands,
