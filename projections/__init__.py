@@ -4,7 +4,8 @@ referents, flash audits.
 
 Views are SQL tables beside the events, built only from events by ``runner.ProjectionRunner``,
 queried with plain SQL, and rebuildable from zero. They never hold personal data: the runner
-decodes events without any envelope key, so sealed fields reach the handlers as ``None``.
+decodes events without any envelope key, so sealed fields reach the handlers as ``None``;
+the audit trail parses the stored values of its own fields, none of them sealed.
 """
 
 from projections.alerts import alerts as _alerts

@@ -23,8 +23,9 @@ class Projection:
     Handlers are keyed by event class qualname (``Request.Opened``); other events are ignored,
     but still advance the view's position. A view may instead take a whole batch at once
     (``batch``), to read what it needs in one query rather than one per event; a view that
-    reads only the stored bytes sets ``decodes = False``. ``topics`` (empty: every event) lets
-    the runner skip, without reading them, the events the view never handles.
+    reads only the stored bytes, or parses them itself, sets ``decodes = False``. ``topics``
+    (empty: every event) lets the runner skip, without reading them, the events the view never
+    handles.
     """
 
     name: str

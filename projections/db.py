@@ -75,7 +75,10 @@ class Tx:
         self.run(statement, params)
         return [tuple(row) for row in self.cursor.fetchall()]
 
-    def many(self, statement: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    def many(
+        self, statement: str, rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]
+    ) -> None:
+        """Named parameters with mappings; rows as tuples need the backend's own placeholder."""
         if rows:
             self.cursor.executemany(self.sql(statement), rows)
 
