@@ -339,4 +339,6 @@ def open_scheduler(
     ]
     planned.append(Planned(IntegrityJob(partial(check_integrity, settings)), timedelta(hours=1)))
     identity = f"{socket.gethostname()}:{os.getpid()}"
-    return Scheduler(planned, leader_lock(settings), views, clock, identity)
+    return Scheduler(
+        planned, leader_lock(settings), views, clock, identity, stopping=context.stopping
+    )

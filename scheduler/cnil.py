@@ -32,7 +32,7 @@ class CnilJob:
         horizon = now + timedelta(hours=max(self.warning_hours, default=0))
         with self.context.reading() as tx:
             rows = tx.all(CANDIDATES, {"horizon": iso(horizon)})
-        for breach_id, deadline_text in rows:
+        for breach_id, deadline_text in self.context.each(report, rows):
             deadline = datetime.fromisoformat(deadline_text)
             due = [(AlertLevel.WARNING, deadline - timedelta(hours=h)) for h in self.warning_hours]
             if now > deadline:

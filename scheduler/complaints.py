@@ -22,7 +22,7 @@ class ComplaintJob:
         report = Report(self.name)
         with self.context.reading() as tx:
             rows = falling_due(tx, now)
-        for complaint_id, structure_id, due_text, soon_text in rows:
+        for complaint_id, structure_id, due_text, soon_text in self.context.each(report, rows):
             due_at, soon_at = datetime.fromisoformat(due_text), datetime.fromisoformat(soon_text)
             for level, at in ((AlertLevel.WARNING, soon_at), (AlertLevel.CRITICAL, due_at)):
                 if at <= now:

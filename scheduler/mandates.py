@@ -32,7 +32,7 @@ class MandateJob:
         horizon = now + timedelta(days=self.notice_days)
         with self.context.reading() as tx:
             rows = tx.all(ENDING, {"horizon": iso(horizon)})
-        for mandate_id, structure_id, until_text, notified in rows:
+        for mandate_id, structure_id, until_text, notified in self.context.each(report, rows):
             valid_until = datetime.fromisoformat(until_text)
             if not notified:
                 self.context.raise_alert(

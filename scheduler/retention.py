@@ -40,7 +40,7 @@ class RetentionJob:
 
     def _destroy(self, due: list[dict[str, str]], report: Report, now: datetime) -> None:
         personal_data = self.context.ledger.personal_data
-        for row in due:
+        for row in self.context.each(report, due):
             try:
                 personal_data.destroy_envelope(
                     UUID(row["envelope_id"]),

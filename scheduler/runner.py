@@ -4,6 +4,7 @@ leader dies (its lock dies with it)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,12 +44,16 @@ class Scheduler:
         db: ViewDb,
         clock: Callable[[], datetime],
         identity: str,
+        stopping: threading.Event | None = None,
     ) -> None:
+        """``stopping``: the event the jobs' context reads (``Context.each``), set by ``stop``
+        so that a tick under way ends after its current row instead of keeping the process up."""
         self.planned = list(planned)
         self.lock = lock
         self.db = db
         self.clock = clock
         self.identity = identity
+        self.stopping = stopping or threading.Event()
         self._apscheduler: BackgroundScheduler | None = None
 
     def run(self, job: Job) -> Report | None:
@@ -68,6 +73,7 @@ class Scheduler:
 
     def start(self) -> None:
         """Starts the jobs in a background thread; each runs at once, then at its interval."""
+        self.stopping.clear()
         scheduler = BackgroundScheduler(timezone=UTC)
         for p in self.planned:
             scheduler.add_job(
@@ -95,6 +101,8 @@ class Scheduler:
         return {job.id: job.next_run_time for job in self._apscheduler.get_jobs()}
 
     def stop(self) -> None:
+        """Ends the tick under way after its current row, then waits for it."""
+        self.stopping.set()
         if self._apscheduler is not None:
             self._apscheduler.shutdown(wait=True)
             self._apscheduler = None

@@ -39,7 +39,14 @@ class SlaJob:
         with self.context.reading() as tx:
             rows = tx.all(CANDIDATES, {"horizon": iso(horizon)})
         calendars: dict[tuple[str, bool], BusinessCalendar] = {}
-        for request_id, structure_id, due_text, due_soon_text, department, whit in rows:
+        for (
+            request_id,
+            structure_id,
+            due_text,
+            due_soon_text,
+            department,
+            whit,
+        ) in self.context.each(report, rows):
             due_at = datetime.fromisoformat(due_text)
             warn_at = self._warning_at(due_at, from_iso(due_soon_text), department, whit, calendars)
             subject = UUID(request_id)
