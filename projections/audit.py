@@ -86,13 +86,13 @@ def _instant(stored: dict[str, str]) -> str:
 
 def _row(
     notification: Notification,
+    aggregate: str,
     state: dict[str, Any],
     owner: tuple[str | None, str | None],
     chain_hash: str,
 ) -> tuple[Any, ...]:
     """One row, in ``COLUMNS`` order."""
     kind, _, name = notification.topic.rpartition(":")[2].partition(".")
-    aggregate = _aggregate(notification)
     structure, envelope = owner
     actor = state["actor"]["_data_"]
     request = mandate = None
@@ -124,19 +124,21 @@ def _row(
     )
 
 
-def _owners(
-    tx: Tx, parsed: Sequence[tuple[Notification, dict[str, Any]]]
-) -> dict[str, tuple[str | None, str | None]]:
+Parsed = tuple[
+    Notification, str, dict[str, Any]
+]  # the notification, its aggregate's hex, its state
+
+
+def _owners(tx: Tx, parsed: Sequence[Parsed]) -> dict[str, tuple[str | None, str | None]]:
     """Structure and envelope of each aggregate of the batch: created here, or looked up once."""
     owners: dict[str, tuple[str | None, str | None]] = {}
     created = []
-    for notification, state in parsed:
+    for notification, aggregate, state in parsed:
         if notification.originator_version == 1:
-            aggregate = _aggregate(notification)
             owners[aggregate] = (_hex(state.get("structure_id")), _hex(state.get("envelope_id")))
             created.append({"a": aggregate, "s": owners[aggregate][0], "e": owners[aggregate][1]})
     tx.many("INSERT INTO {audit_owners} VALUES (:a, :s, :e)", created)
-    missing = sorted({_aggregate(n) for n, _ in parsed} - owners.keys())
+    missing = sorted({aggregate for _, aggregate, _ in parsed} - owners.keys())
     if missing:
         clause, params = in_clause("a", missing)
         for aggregate, structure, envelope in tx.all(
@@ -162,13 +164,16 @@ def record_batch(tx: Tx, items: Sequence[Item]) -> None:
             {"a": first, "b": last},
         )
     }
-    parsed = [(notification, orjson.loads(notification.state)) for _, notification in items]
+    parsed: list[Parsed] = [
+        (notification, _aggregate(notification), orjson.loads(notification.state))
+        for _, notification in items
+    ]
     owners = _owners(tx, parsed)
     rows = []
-    for notification, state in parsed:
+    for notification, aggregate, state in parsed:
         assert notification.id in chain, "every stored event has its chain link"
-        owner = owners.get(_aggregate(notification), (None, None))
-        rows.append(_row(notification, state, owner, chain[notification.id]))
+        owner = owners.get(aggregate, (None, None))
+        rows.append(_row(notification, aggregate, state, owner, chain[notification.id]))
     tx.many(INSERT[tx.backend], rows)
 
 

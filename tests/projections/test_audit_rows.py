@@ -72,7 +72,11 @@ def test_a_row_built_from_stored_values_equals_the_row_of_the_decoded_event(
     event = SealingMapper(transcoder(), keys=None).to_domain_event(notification)
     state = orjson.loads(notification.state)
     built = dict(
-        zip(audit_view.COLUMNS, audit_view._row(notification, state, OWNER, "ab" * 32), strict=True)
+        zip(
+            audit_view.COLUMNS,
+            audit_view._row(notification, notification.originator_id.hex, state, OWNER, "ab" * 32),
+            strict=True,
+        )
     )
     assert built == row_of_event(event, 7, "ab" * 32)
     owner_fields = (

@@ -79,7 +79,7 @@ def test_a_runner_told_to_stop_leaves_a_backlog_after_one_round(
     ledger: Ledger, structure: str, runner: ProjectionRunner
 ) -> None:
     """A server stopping while its views catch up a backlog stops after the round of batches
-    under way, not when the backlog is done (a SQLite server took 71 s to stop after a burst),
+    under way, not when the backlog is done (a SQLite server 66,660 events behind took 21 s),
     and the next run takes up where it stopped."""
     given_a_busy_day(ledger, structure)
     runner.batch = 3
