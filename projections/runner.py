@@ -264,7 +264,15 @@ class ProjectionRunner:
 
         ``spent`` receives the seconds of the shared read + decode (``"read + decode"``) and of
         each view's own work (its handlers, then its indexes and swap)."""
-        names = list(names or self.projections)
+        with self.db.bulk():
+            return self._rebuild_all(list(names or self.projections), progress, spent)
+
+    def _rebuild_all(
+        self,
+        names: list[str],
+        progress: Callable[[int], object] | None,
+        spent: dict[str, float] | None,
+    ) -> int:
         spent = {} if spent is None else spent
         spent.update({"read + decode": 0.0, **dict.fromkeys(names, 0.0)})
         plans = {name: self._fresh(name) for name in names}
@@ -310,6 +318,10 @@ class ProjectionRunner:
     def rebuild(self, name: str, progress: Callable[[int], object] | None = None) -> int:
         """Builds the view from zero into fresh, unindexed tables, then swaps them in, in one
         transaction that first builds their indexes."""
+        with self.db.bulk():
+            return self._rebuild(name, progress)
+
+    def _rebuild(self, name: str, progress: Callable[[int], object] | None) -> int:
         projection = self.projections[name]
         fresh, shadow, generation = self._fresh(name)
         while moved := self.run_batch(name, tracking=shadow, tables=fresh):

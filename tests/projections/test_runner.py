@@ -7,6 +7,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from application.ledger import Ledger
+from projections.db import BULK_CHECKPOINT_PAGES
 from projections.runner import ProjectionRunner, RebuildFailed
 from projections.sla_view import sla
 from tests.builders import ADVISER, DPO, NOW, declare_breach, open_request, sign_mandate, view_rows
@@ -189,6 +190,37 @@ def test_a_one_pass_rebuild_of_thousands_of_requests_makes_one_pass(
             runner.rebuild_all()
     assert [e for e in logs if e["event"] == "rebuild_pass_failed"] == []
     assert all(s.lag == 0 and s.status == "ok" for s in runner.status())
+
+
+def test_a_rebuild_checkpoints_the_sqlite_wal_rarely_and_restores_the_setting(
+    ledger: Ledger, structure: str, runner: ProjectionRunner
+) -> None:
+    """During a rebuild (one view or one pass) the runner's connection copies the WAL back
+    every ``BULK_CHECKPOINT_PAGES`` pages, not every 1,000; afterwards its own setting is back,
+    the views are complete, and a failed rebuild restores it too. PostgreSQL: no such setting."""
+    given_a_busy_day(ledger, structure)
+    sqlite = runner.db.backend == "sqlite"
+
+    def setting() -> int | None:
+        if not sqlite:
+            return None
+        return int(runner.db.connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+
+    seen: list[int | None] = []
+    runner.batch = 5
+    runner.rebuild_all(progress=lambda _: seen.append(setting()))
+    runner.rebuild("sla", progress=lambda _: seen.append(setting()))
+    assert len(seen) > 2
+    assert set(seen) == {BULK_CHECKPOINT_PAGES if sqlite else None}
+    assert setting() == (1000 if sqlite else None)
+    assert all(s.lag == 0 and s.status == "ok" for s in runner.status())
+
+    def failing(_: int) -> None:
+        raise RuntimeError("stopped by the operator")
+
+    with pytest.raises(RuntimeError):
+        runner.rebuild("sla", progress=failing)
+    assert setting() == (1000 if sqlite else None)
 
 
 def test_events_recorded_during_a_rebuild_are_not_lost(
