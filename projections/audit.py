@@ -124,9 +124,8 @@ def _row(
     )
 
 
-Parsed = tuple[
-    Notification, str, dict[str, Any]
-]  # the notification, its aggregate's hex, its state
+# An event of the batch: its notification, its aggregate's hex, its parsed stored state.
+Parsed = tuple[Notification, str, dict[str, Any]]
 
 
 def _owners(tx: Tx, parsed: Sequence[Parsed]) -> dict[str, tuple[str | None, str | None]]:

@@ -308,7 +308,7 @@ class ProjectionRunner:
             log.warning("rebuild_pass_failed", error=type(error).__name__, detail=str(error)[:300])
             for fresh, shadow, _ in plans.values():
                 self._discard(fresh, shadow)
-            return max(self.rebuild(name) for name in names)
+            return max(self._rebuild(name, None) for name in names)  # already in bulk()
         for name, (fresh, shadow, generation) in plans.items():
             started = clock()
             position = self._swap(self.projections[name], shadow, fresh, generation)
