@@ -51,10 +51,12 @@ from tests.projections.bulk import bulk_requests
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 BEGIN, END = "<!-- bench/run: begin -->", "<!-- bench/run: end -->"
-# Views that read most events (the requests') and are held to the library's read + decode:
-# ``audit_trail`` among them, though it parses the stored values itself; the others read only
-# the stored bytes (``integrity``) or their few own event types, and are held to the bare read.
+# Views that read most events (the requests') and are held to the library's read + decode,
+# though they build their rows from the stored values (``parses``); the others read only the
+# stored bytes (``integrity``) or their few own event types, and are held to the bare read.
 DECODING_VIEWS = ("sla", "audit_trail", "quarterly", "retention")
+# A one pass's shared seconds (``ProjectionRunner.rebuild_all``), beside each view's own.
+SHARED = ("read + decode", "parse")
 
 
 @dataclass
@@ -338,11 +340,12 @@ def shares(spent: dict[str, float], count: int) -> list[list[str]]:
 
 def rebuild_rows(section: str, backend: str, sequential: dict[str, Any]) -> list[Row]:
     """The references and each view's rebuild rate from a one pass's figures (``bench.rebuild
-    --references``). A view's rate: its events over the pass's shared read + decode plus its
-    own seconds in the pass; the shared part is the bare read instead for a view that reads
-    only some topics or only bytes, or that parses the stored values itself (no decode). The
-    views of ``DECODING_VIEWS`` are set against read + decode, the others against the bare
-    read."""
+    --references``). A view's rate: its events over the part of the pass it shares plus its
+    own seconds in the pass. The shared part of a view of ``DECODING_VIEWS``: the pass's read
+    (with the decode of the few events the decoding views read) plus its shared parse of the
+    stored values (``parses``), or the pass's read + decode for one that decodes; of the
+    others, which read only some topics or only bytes, the bare read. The views of
+    ``DECODING_VIEWS`` are set against read + decode, the others against the bare read."""
     events, spent = sequential["events"], sequential["one_pass_spent_s"]
     bare = events / sequential["bare_read_s"]
     decode = events / sequential["read_decode_s"]
@@ -350,11 +353,12 @@ def rebuild_rows(section: str, backend: str, sequential: dict[str, Any]) -> list
         Row(section, "bare read of the log", backend, round(bare), "events/s"),
         Row(section, "read + decode", backend, round(decode), "events/s", "bare read", round(bare)),
     ]
-    decoders = {projection.name for projection in ALL if projection.decodes}
-    for name in (name for name in spent if name != "read + decode"):
+    parsers = {projection.name for projection in ALL if projection.parses}
+    for name in (name for name in spent if name not in SHARED):
         decoding = name in DECODING_VIEWS
-        shared_decode = decoding and name in decoders
-        shared = spent["read + decode"] if shared_decode else sequential["bare_read_s"]
+        shared = sequential["bare_read_s"]
+        if decoding:
+            shared = spent["read + decode"] + (spent["parse"] if name in parsers else 0.0)
         rate = round(events / (shared + spent[name]))
         reference, value = ("read + decode", decode) if decoding else ("bare read", bare)
         row = Row(section, f"rebuild `{name}`", backend, rate, "events/s", reference, round(value))
@@ -376,7 +380,7 @@ def views_section(
     sequential = result_of(child(settings, "--references"))
     sequential["child_s"] = round(time.perf_counter() - clock, 1)
     spent = sequential["one_pass_spent_s"]
-    names = [name for name in spent if name != "read + decode"]
+    names = [name for name in spent if name not in SHARED]
     parallel: list[dict[str, Any]] = []
     parallel_s = 0.0
     cores = min(os.cpu_count() or 2, len(names))

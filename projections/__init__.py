@@ -4,8 +4,9 @@ referents, flash audits.
 
 Views are SQL tables beside the events, built only from events by ``runner.ProjectionRunner``,
 queried with plain SQL, and rebuildable from zero. They never hold personal data: the runner
-decodes events without any envelope key, so sealed fields reach the handlers as ``None``;
-the audit trail parses the stored values of its own fields, none of them sealed.
+decodes events without any envelope key, so sealed fields reach the handlers as ``None``; the
+views that read most of the log (``sla``, ``audit_trail``, ``quarterly``, ``retention``) build
+their rows from the stored values of their own fields (``stored``), none of them sealed.
 """
 
 from projections.alerts import alerts as _alerts

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
-import orjson
 from eventsourcing.persistence import Notification
 
 from projections.base import Item, Projection
 from projections.db import Tx, in_clause, iso
+from projections.stored import instant_text, uuid_hex
 from projections.structures import code_of
 
 COLUMNS = (
@@ -62,28 +61,6 @@ audit = Projection(
 )
 
 
-def _hex(stored: Any) -> str | None:
-    """A stored UUID (``{"_type_": "uuid_hex", "_data_": hex}``) as the hex the rows hold."""
-    return None if stored is None else stored["_data_"]
-
-
-def _aggregate(notification: Notification) -> str:
-    found = notification.originator_id
-    return found.hex if isinstance(found, UUID) else UUID(found).hex
-
-
-def _instant(stored: dict[str, str]) -> str:
-    """A stored instant (``datetime_iso``) as ``iso`` writes it: the library writes UTC
-    instants as ``isoformat`` does (no fraction when it is zero); any other is parsed."""
-    text = stored["_data_"]
-    if text.endswith("+00:00"):
-        if len(text) == 32:
-            return text[:26] + "Z"
-        if len(text) == 25:
-            return text[:19] + ".000000Z"
-    return iso(datetime.fromisoformat(text)) or ""
-
-
 def _row(
     notification: Notification,
     aggregate: str,
@@ -99,16 +76,16 @@ def _row(
     if kind == "Request":
         request = aggregate
         if name == "ActedOnBehalf":
-            mandate = _hex(state["mandate_id"])
+            mandate = uuid_hex(state["mandate_id"])
     elif kind == "Mandate":
         mandate = aggregate
         if name == "Used":
-            request = _hex(state["request_id"])
+            request = uuid_hex(state["request_id"])
     elif kind == "DataAccess":
-        request, mandate = _hex(state.get("request_id")), _hex(state.get("mandate_id"))
+        request, mandate = uuid_hex(state.get("request_id")), uuid_hex(state.get("mandate_id"))
     return (
         notification.id,
-        _instant(state["timestamp"]),
+        instant_text(state["timestamp"]),
         actor["name"],
         actor["role"],
         f"{kind}.{name}",
@@ -124,20 +101,20 @@ def _row(
     )
 
 
-# An event of the batch: its notification, its aggregate's hex, its parsed stored state.
-Parsed = tuple[Notification, str, dict[str, Any]]
-
-
-def _owners(tx: Tx, parsed: Sequence[Parsed]) -> dict[str, tuple[str | None, str | None]]:
+def _owners(tx: Tx, items: Sequence[Item]) -> dict[str, tuple[str | None, str | None]]:
     """Structure and envelope of each aggregate of the batch: created here, or looked up once."""
     owners: dict[str, tuple[str | None, str | None]] = {}
     created = []
-    for notification, aggregate, state in parsed:
-        if notification.originator_version == 1:
-            owners[aggregate] = (_hex(state.get("structure_id")), _hex(state.get("envelope_id")))
+    for state, _ in items:
+        if state["originator_version"] == 1:
+            aggregate = state["originator_id"]
+            owners[aggregate] = (
+                uuid_hex(state.get("structure_id")),
+                uuid_hex(state.get("envelope_id")),
+            )
             created.append({"a": aggregate, "s": owners[aggregate][0], "e": owners[aggregate][1]})
     tx.many("INSERT INTO {audit_owners} VALUES (:a, :s, :e)", created)
-    missing = sorted({aggregate for _, aggregate, _ in parsed} - owners.keys())
+    missing = sorted({state["originator_id"] for state, _ in items} - owners.keys())
     if missing:
         clause, params = in_clause("a", missing)
         for aggregate, structure, envelope in tx.all(
@@ -151,10 +128,10 @@ def _owners(tx: Tx, parsed: Sequence[Parsed]) -> dict[str, tuple[str | None, str
 
 def record_batch(tx: Tx, items: Sequence[Item]) -> None:
     """Every event of every aggregate becomes one row, with the hash of its chain link. The
-    rows are built from the stored values themselves (``decodes = False``): the instants and
-    ids are already the strings the rows hold, and no field the view reads is sealed or changed
-    by an upcast other than to its default (``tests/projections/test_audit_rows.py`` checks
-    every stored event type gives the row its decoded event gives)."""
+    rows are built from the stored values themselves (``parses``): the instants and ids are
+    already the strings the rows hold, and no field the view reads is sealed
+    (``tests/projections/test_audit_rows.py`` checks every stored event type gives the row its
+    decoded event gives)."""
     first, last = items[0][1].id, items[-1][1].id
     chain = {
         int(p): bytes(h).hex()
@@ -163,21 +140,18 @@ def record_batch(tx: Tx, items: Sequence[Item]) -> None:
             {"a": first, "b": last},
         )
     }
-    parsed: list[Parsed] = [
-        (notification, _aggregate(notification), orjson.loads(notification.state))
-        for _, notification in items
-    ]
-    owners = _owners(tx, parsed)
+    owners = _owners(tx, items)
     rows = []
-    for notification, aggregate, state in parsed:
+    for state, notification in items:
         assert notification.id in chain, "every stored event has its chain link"
+        aggregate = state["originator_id"]
         owner = owners.get(aggregate, (None, None))
         rows.append(_row(notification, aggregate, state, owner, chain[notification.id]))
     tx.many(INSERT[tx.backend], rows)
 
 
 audit.batch = record_batch
-audit.decodes = False
+audit.decodes, audit.parses = False, True
 
 
 def entries(

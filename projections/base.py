@@ -10,6 +10,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from projections.db import Tx
+from projections.stored import State
 
 Handler = Callable[[Tx, Any, Notification], None]
 Item = tuple[Any, Notification]
@@ -22,10 +23,11 @@ class Projection:
 
     Handlers are keyed by event class qualname (``Request.Opened``); other events are ignored,
     but still advance the view's position. A view may instead take a whole batch at once
-    (``batch``), to read what it needs in one query rather than one per event; a view that
-    reads only the stored bytes, or parses them itself, sets ``decodes = False``. ``topics``
-    (empty: every event) lets the runner skip, without reading them, the events the view never
-    handles.
+    (``batch``), to read what it needs in one query rather than one per event. A view that
+    reads only the stored bytes sets ``decodes = False`` (each item's event is ``None``); one
+    that builds its rows from the stored values sets ``parses = True`` instead (each item's
+    event is its parsed stored state: ``projections.stored``). ``topics`` (empty: every event)
+    lets the runner skip, without reading them, the events the view never handles.
     """
 
     name: str
@@ -35,6 +37,7 @@ class Projection:
     handlers: dict[str, Handler] = field(default_factory=dict)
     batch: BatchHandler | None = None
     decodes: bool = True
+    parses: bool = False
     topics: set[str] = field(default_factory=set)
 
     def on(self, *event_classes: type) -> Callable[[Handler], Handler]:
@@ -66,22 +69,24 @@ class Projection:
     def batched(
         self,
         make_batch: Callable[[Tx, Sequence[Item]], Any],
-        handlers: dict[type, Callable[[Any, Any], None]],
+        handlers: dict[type, Callable[[Any, State], None]],
     ) -> None:
-        """Views that keep a batch's state in memory: ``make_batch`` builds it (reading what the
-        batch needs once), each handler updates it, and its ``flush()`` writes it once."""
-        by_name = {cls.__qualname__: handler for cls, handler in handlers.items()}
+        """Views that keep a batch's state in memory and build it from stored values
+        (``parses``): ``make_batch`` builds it (reading what the batch needs once), each handler
+        updates it from one event's stored state, and its ``flush()`` writes it once."""
+        by_topic = {get_topic(cls): handler for cls, handler in handlers.items()}
 
         def apply(tx: Tx, items: Sequence[Item]) -> None:
             batch = make_batch(tx, items)
-            for event, _ in items:
-                handler = by_name.get(type(event).__qualname__)
+            for state, notification in items:
+                handler = by_topic.get(notification.topic)
                 if handler is not None:
-                    handler(batch, event)
+                    handler(batch, state)
             batch.flush()
 
         self.batch = apply
-        self.topics = {get_topic(cls) for cls in handlers}
+        self.topics = set(by_topic)
+        self.decodes, self.parses = False, True
 
     def table_statements(self, names: dict[str, str]) -> list[str]:
         return [f"CREATE TABLE {names[t]} ({columns})" for t, columns in self.tables.items()]

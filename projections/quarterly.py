@@ -21,7 +21,8 @@ from domain.sla_state import on_time_rate
 from domain.structure import Structure
 from domain.working_time import quarter_bounds, quarter_of, time_zone_of
 from projections.base import Item, Projection
-from projections.db import Tx, from_iso, hex_id, in_clause, iso
+from projections.db import Tx, from_iso, in_clause, iso
+from projections.stored import State, instant, instant_text, uuid_hex
 from projections.structures import code_of
 
 COUNTERS = (
@@ -78,9 +79,7 @@ class _Batch:
         self.counters: dict[tuple[str, str], dict[str, int]] = {}
         self.requests: Counter[tuple[str, ...]] = Counter()
         self.outcomes: Counter[tuple[str, str, str]] = Counter()
-        touched = sorted(
-            {hex_id(e.originator_id) or "" for e, _ in items if e.originator_version > 1}
-        )
+        touched = sorted({s["originator_id"] for s, _ in items if s["originator_version"] > 1})
         if touched:
             clause, params = in_clause("a", touched)
             for aggregate, *case in tx.all(
@@ -150,30 +149,37 @@ _OUTCOMES = (
 )
 
 
-def _registered(batch: _Batch, event: Any) -> None:
-    structure = hex_id(event.originator_id) or ""
-    batch.new_structures.append({"s": structure, "d": event.department})
-    batch.zones[structure] = time_zone_of(event.department)
+def _registered(batch: _Batch, state: State) -> None:
+    structure = state["originator_id"]
+    batch.new_structures.append({"s": structure, "d": state["department"]})
+    batch.zones[structure] = time_zone_of(state["department"])
 
 
-def _opened(batch: _Batch, event: Any) -> None:
-    structure = hex_id(event.structure_id) or ""
-    quarter = batch.quarter(structure, event.received_at)
-    batch.add_case(hex_id(event.originator_id) or "", structure, quarter, iso(event.due_at))
+def _at(state: State, field: str = "at") -> datetime:
+    found = instant(state[field])
+    assert found is not None
+    return found
+
+
+def _opened(batch: _Batch, state: State) -> None:
+    structure = uuid_hex(state["structure_id"]) or ""
+    quarter = batch.quarter(structure, _at(state, "received_at"))
+    batch.add_case(state["originator_id"], structure, quarter, instant_text(state["due_at"]))
+    channel = state["channel"]
     batch.bump(
         structure,
         quarter,
         requests=1,
-        visits=int(event.channel == "counter"),
-        distinct_users=int(bool(event.new_visitor)),
+        visits=int(channel == "counter"),
+        distinct_users=int(bool(state["new_visitor"])),
     )
     batch.requests[
-        (structure, quarter, event.partner, event.theme, event.channel, event.mission)
+        (structure, quarter, state["partner"], state["theme"], channel, state["mission"])
     ] += 1
 
 
-def _responded(batch: _Batch, event: Any) -> None:
-    aggregate = hex_id(event.originator_id) or ""
+def _responded(batch: _Batch, state: State) -> None:
+    aggregate = state["originator_id"]
     case = batch.cases[aggregate]
     structure, quarter, due, answered = case
     if answered:
@@ -182,26 +188,26 @@ def _responded(batch: _Batch, event: Any) -> None:
     batch.answered.add(aggregate)
     due_at = from_iso(due)
     if due_at is not None and quarter is not None:
-        on_time = event.at <= due_at
+        on_time = _at(state) <= due_at
         batch.bump(
             structure, quarter, answered_on_time=int(on_time), answered_late=int(not on_time)
         )
 
 
-def _resolved(batch: _Batch, event: Any) -> None:
-    structure = batch.cases[hex_id(event.originator_id) or ""][0]
-    batch.outcomes[(structure, batch.quarter(structure, event.at), event.outcome)] += 1
+def _resolved(batch: _Batch, state: State) -> None:
+    structure = batch.cases[state["originator_id"]][0]
+    batch.outcomes[(structure, batch.quarter(structure, _at(state)), state["outcome"])] += 1
 
 
-def _signed(batch: _Batch, event: Any) -> None:
-    structure = hex_id(event.structure_id) or ""
-    batch.add_case(hex_id(event.originator_id) or "", structure, None, None)
-    batch.bump(structure, batch.quarter(structure, event.timestamp), mandates_signed=1)
+def _signed(batch: _Batch, state: State) -> None:
+    structure = uuid_hex(state["structure_id"]) or ""
+    batch.add_case(state["originator_id"], structure, None, None)
+    batch.bump(structure, batch.quarter(structure, _at(state, "timestamp")), mandates_signed=1)
 
 
-def _revoked(batch: _Batch, event: Any) -> None:
-    structure = batch.cases[hex_id(event.originator_id) or ""][0]
-    batch.bump(structure, batch.quarter(structure, event.at), mandates_revoked=1)
+def _revoked(batch: _Batch, state: State) -> None:
+    structure = batch.cases[state["originator_id"]][0]
+    batch.bump(structure, batch.quarter(structure, _at(state)), mandates_revoked=1)
 
 
 quarterly.batched(

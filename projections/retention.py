@@ -14,7 +14,8 @@ from domain.mandate import Mandate
 from domain.personal_data import DestructionReason
 from domain.request import Request
 from projections.base import Item, Projection
-from projections.db import Tx, hex_id, iso
+from projections.db import Tx, iso
+from projections.stored import State, instant_text, uuid_hex
 from projections.structures import code_of
 
 retention = Projection(
@@ -59,28 +60,28 @@ class _Batch:
         self.due: dict[str, dict[str, Any]] = {}
         self.destroyed: dict[str, dict[str, Any]] = {}
 
-    def open(self, event: Any, kind: str, reason: DestructionReason) -> None:
-        """``event`` opens an envelope (a breach has no structure)."""
-        owner: str = event.originator_id.hex
+    def open(self, state: State, kind: str, reason: DestructionReason) -> None:
+        """The event of ``state`` opens an envelope (a breach has no structure)."""
+        owner: str = state["originator_id"]
         self.opened[owner] = {
-            "e": hex_id(event.envelope_id),
+            "e": uuid_hex(state["envelope_id"]),
             "o": owner,
             "k": kind,
-            "s": hex_id(getattr(event, "structure_id", None)),
-            "due": iso(event.data_due_at),
+            "s": uuid_hex(state.get("structure_id")),
+            "due": instant_text(state["data_due_at"]),
             "reason": reason.value,
             "at": None,
         }
 
-    def set_due(self, event: Any, reason: DestructionReason) -> None:
-        owner: str = event.originator_id.hex
+    def set_due(self, state: State, reason: DestructionReason) -> None:
+        owner: str = state["originator_id"]
         row = self.opened.get(owner) or self.due.setdefault(owner, {"o": owner})
-        row |= {"due": iso(event.data_due_at), "reason": reason.value}
+        row |= {"due": instant_text(state["data_due_at"]), "reason": reason.value}
 
-    def destroy(self, event: Any) -> None:
-        owner: str = event.originator_id.hex
+    def destroy(self, state: State) -> None:
+        owner: str = state["originator_id"]
         row = self.opened.get(owner) or self.destroyed.setdefault(owner, {"o": owner})
-        row["at"] = iso(event.at)
+        row["at"] = instant_text(state["at"])
 
     def flush(self) -> None:
         self.tx.many(
@@ -98,43 +99,43 @@ class _Batch:
         )
 
 
-def _opened(batch: _Batch, event: Any) -> None:
-    batch.open(event, "request", DestructionReason.INACTIVE)
+def _opened(batch: _Batch, state: State) -> None:
+    batch.open(state, "request", DestructionReason.INACTIVE)
 
 
-def _activity(batch: _Batch, event: Any) -> None:
+def _activity(batch: _Batch, state: State) -> None:
     """An unresolved case is kept from its last activity."""
-    batch.set_due(event, DestructionReason.INACTIVE)
+    batch.set_due(state, DestructionReason.INACTIVE)
 
 
-def _resolved(batch: _Batch, event: Any) -> None:
-    batch.set_due(event, DestructionReason.PROCEDURE_RESOLVED)
+def _resolved(batch: _Batch, state: State) -> None:
+    batch.set_due(state, DestructionReason.PROCEDURE_RESOLVED)
 
 
-def _signed(batch: _Batch, event: Any) -> None:
-    batch.open(event, "mandate", DestructionReason.RETENTION_EXPIRED)
+def _signed(batch: _Batch, state: State) -> None:
+    batch.open(state, "mandate", DestructionReason.RETENTION_EXPIRED)
 
 
-def _revoked(batch: _Batch, event: Any) -> None:
-    batch.set_due(event, DestructionReason.RETENTION_EXPIRED)
+def _revoked(batch: _Batch, state: State) -> None:
+    batch.set_due(state, DestructionReason.RETENTION_EXPIRED)
 
 
-def _declared(batch: _Batch, event: Any) -> None:
+def _declared(batch: _Batch, state: State) -> None:
     """A breach's free texts are kept for the register's retention (none before v2)."""
-    if event.envelope_id is not None:
-        batch.open(event, "breach", DestructionReason.RETENTION_EXPIRED)
+    if state["envelope_id"] is not None:
+        batch.open(state, "breach", DestructionReason.RETENTION_EXPIRED)
 
 
-def _complaint(batch: _Batch, event: Any) -> None:
-    batch.open(event, "complaint", DestructionReason.INACTIVE)
+def _complaint(batch: _Batch, state: State) -> None:
+    batch.open(state, "complaint", DestructionReason.INACTIVE)
 
 
-def _answered(batch: _Batch, event: Any) -> None:
-    batch.set_due(event, DestructionReason.PROCEDURE_RESOLVED)
+def _answered(batch: _Batch, state: State) -> None:
+    batch.set_due(state, DestructionReason.PROCEDURE_RESOLVED)
 
 
-def _destroyed(batch: _Batch, event: Any) -> None:
-    batch.destroy(event)
+def _destroyed(batch: _Batch, state: State) -> None:
+    batch.destroy(state)
 
 
 retention.batched(

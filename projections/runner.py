@@ -9,9 +9,11 @@ failed position and error are recorded, and the view stays stopped until it is r
 
 from __future__ import annotations
 
+import gc
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,7 @@ from eventsourcing.persistence import Mapper, Notification
 
 from projections.base import Item, Projection
 from projections.db import Tx, ViewDb
+from projections.stored import parse
 
 log = structlog.get_logger()
 BATCH = 500
@@ -46,6 +49,38 @@ class ViewStatus:
     status: str
     failed_position: int | None
     error: str | None
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """A rebuild allocates and drops hundreds of thousands of containers (parsed states,
+    events, rows); each full collection the garbage collector runs meanwhile would walk every
+    object the process held before (modules, caches: most of the heap). Frozen, those are left
+    out of collections until the rebuild ends (measured: the collections of a one pass over
+    166,680 events took 1.22 s, 0.39 s with the heap frozen)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _topics_of(projections: Sequence[Projection]) -> set[str] | None:
+    """The topics these views read (``None``: every topic, as one of them reads all)."""
+    if any(not p.topics for p in projections):
+        return None
+    return {topic for p in projections for topic in p.topics}
+
+
+def _read_each(
+    page: Sequence[Notification],
+    read: Callable[[Notification], Any],
+    topics: set[str] | None,
+) -> dict[int, Any]:
+    """``read`` of each event of the page whose topic is in ``topics``, by index in the page."""
+    if topics is not None and not topics:
+        return {}
+    return {i: read(n) for i, n in enumerate(page) if topics is None or n.topic in topics}
 
 
 class ProjectionRunner:
@@ -145,9 +180,15 @@ class ProjectionRunner:
         page = self.read(position, self.batch, topics=sorted(projection.topics), stop=head)
         return page, page[-1].id if len(page) == self.batch else max(head, position)
 
+    def _reader(self, projection: Projection) -> Callable[[Notification], Any]:
+        """What a view's items carry: the decoded event, its parsed stored state, or nothing."""
+        if projection.decodes:
+            return self.mapper.to_domain_event
+        return parse if projection.parses else (lambda _: None)
+
     def _items(self, projection: Projection, notifications: Sequence[Notification]) -> list[Item]:
-        decode = self.mapper.to_domain_event if projection.decodes else (lambda _: None)
-        return [(decode(notification), notification) for notification in notifications]
+        read = self._reader(projection)
+        return [(read(notification), notification) for notification in notifications]
 
     def _apply(self, tx: Tx, projection: Projection, notifications: Sequence[Notification]) -> None:
         projection.apply(tx, self._items(projection, notifications))
@@ -257,14 +298,16 @@ class ProjectionRunner:
         spent: dict[str, float] | None = None,
     ) -> int:
         """Rebuilds several views (default: all) in one pass over the log: each page is read
-        and decoded once, and every view applies it (its own topics only) to its fresh tables,
+        once, each of its events decoded once if a decoding view reads it and parsed once if a
+        parsing view does, and every view applies it (its own topics only) to its fresh tables,
         all in one transaction per page; then each is indexed and swapped in as ``rebuild``
         does. If a page fails, the fresh tables are dropped and each view is rebuilt on its own,
         which finds the poison and raises ``RebuildFailed`` for its view.
 
-        ``spent`` receives the seconds of the shared read + decode (``"read + decode"``) and of
-        each view's own work (its handlers, then its indexes and swap)."""
-        with self.db.bulk():
+        ``spent`` receives the seconds of the shared read + decode (``"read + decode"``), of the
+        shared parse (``"parse"``) and of each view's own work (its handlers, then its indexes
+        and swap)."""
+        with self.db.bulk(), frozen_heap():
             return self._rebuild_all(list(names or self.projections), progress, spent)
 
     def _rebuild_all(
@@ -274,17 +317,23 @@ class ProjectionRunner:
         spent: dict[str, float] | None,
     ) -> int:
         spent = {} if spent is None else spent
-        spent.update({"read + decode": 0.0, **dict.fromkeys(names, 0.0)})
+        spent.update({"read + decode": 0.0, "parse": 0.0, **dict.fromkeys(names, 0.0)})
         plans = {name: self._fresh(name) for name in names}
+        projections = [self.projections[name] for name in names]
+        # Each page is decoded only where a decoding view reads it, and parsed only where a
+        # parsing view does (``None``: every topic).
+        decoded_topics = _topics_of([p for p in projections if p.decodes])
+        parsed_topics = _topics_of([p for p in projections if p.parses])
         position, clock = 0, time.perf_counter
-        decodes = any(self.projections[name].decodes for name in names)
-        decode = self.mapper.to_domain_event if decodes else (lambda _: None)
         try:
             while True:
                 started = clock()
                 page = self.read(position, self.batch)
-                decoded = [(decode(n), n) for n in page]
+                decoded = _read_each(page, self.mapper.to_domain_event, decoded_topics)
                 spent["read + decode"] += clock() - started
+                started = clock()
+                parsed = _read_each(page, parse, parsed_topics)
+                spent["parse"] += clock() - started
                 if not page:
                     break
                 # No pipeline: in one, a view's read could be handed another view's pending
@@ -294,8 +343,14 @@ class ProjectionRunner:
                     for name, (fresh, shadow, _) in plans.items():
                         started = clock()
                         projection = self.projections[name]
-                        topics = projection.topics
-                        items = [i for i in decoded if i[1].topic in topics] if topics else decoded
+                        carried = (
+                            decoded if projection.decodes else parsed if projection.parses else {}
+                        )
+                        items = [
+                            (carried.get(i), n)
+                            for i, n in enumerate(page)
+                            if not projection.topics or n.topic in projection.topics
+                        ]
                         with tx.apart(fresh) as view_tx:
                             if items:
                                 projection.apply(view_tx, items)
@@ -318,7 +373,7 @@ class ProjectionRunner:
     def rebuild(self, name: str, progress: Callable[[int], object] | None = None) -> int:
         """Builds the view from zero into fresh, unindexed tables, then swaps them in, in one
         transaction that first builds their indexes."""
-        with self.db.bulk():
+        with self.db.bulk(), frozen_heap():
             return self._rebuild(name, progress)
 
     def _rebuild(self, name: str, progress: Callable[[int], object] | None) -> int:

@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from eventsourcing.utils import get_topic
+
 from domain.request import Request
 from domain.sla_state import DUE_SOON
 from domain.structure import Structure
 from domain.working_time import BusinessCalendar
 from projections.base import Item, Projection
-from projections.db import Tx, from_iso, hex_id, in_clause, iso
+from projections.db import Tx, from_iso, in_clause, iso
+from projections.stored import State, instant, instant_text, uuid_hex
 
 sla = Projection(
     name="sla",
@@ -74,9 +77,7 @@ class _Batch:
         self.rows: dict[str, dict[str, Any]] = {}
         self.new: list[str] = []
         self.structures: list[dict[str, Any]] = []
-        touched = sorted(
-            {hex_id(e.originator_id) or "" for e, _ in items if type(e).__qualname__ in _UPDATES}
-        )
+        touched = sorted({s["originator_id"] for s, n in items if n.topic in _UPDATES})
         if touched:
             clause, params = in_clause("r", touched)
             for row in tx.all(
@@ -102,28 +103,28 @@ class _Batch:
         self.tx.many(_UPDATE, [row for r, row in sorted(self.rows.items()) if r not in fresh])
 
 
-def _registered(batch: _Batch, event: Any) -> None:
-    structure = hex_id(event.originator_id) or ""
-    batch.structures.append(
-        {"s": structure, "d": event.department, "w": int(event.whit_monday_worked)}
-    )
-    batch.calendars[structure] = BusinessCalendar(event.department, event.whit_monday_worked)
+def _registered(batch: _Batch, state: State) -> None:
+    structure, department = state["originator_id"], state["department"]
+    worked = bool(state["whit_monday_worked"])
+    batch.structures.append({"s": structure, "d": department, "w": int(worked)})
+    batch.calendars[structure] = BusinessCalendar(department, worked)
 
 
-def _opened(batch: _Batch, event: Any) -> None:
-    structure, request = hex_id(event.structure_id) or "", hex_id(event.originator_id) or ""
+def _opened(batch: _Batch, state: State) -> None:
+    structure, request = uuid_hex(state["structure_id"]) or "", state["originator_id"]
+    due_at = instant(state["due_at"])
     due_soon = None
-    if event.due_at is not None:
-        due_soon = batch.calendar(structure).rewind(event.due_at, DUE_SOON.total_seconds() / 3600)
+    if due_at is not None:
+        due_soon = batch.calendar(structure).rewind(due_at, DUE_SOON.total_seconds() / 3600)
     batch.rows[request] = {
         "request_id": request,
         "structure_id": structure,
-        "partner": event.partner,
-        "channel": event.channel,
-        "mission": event.mission,
-        "theme": event.theme,
-        "received_at": iso(event.received_at),
-        "due_at": iso(event.due_at),
+        "partner": state["partner"],
+        "channel": state["channel"],
+        "mission": state["mission"],
+        "theme": state["theme"],
+        "received_at": instant_text(state["received_at"]),
+        "due_at": iso(due_at),
         "due_soon_at": iso(due_soon),
         "first_response_at": None,
         "hours_to_first_response": None,
@@ -133,37 +134,38 @@ def _opened(batch: _Batch, event: Any) -> None:
     batch.new.append(request)
 
 
-def _responded(batch: _Batch, event: Any) -> None:
-    row = batch.rows[hex_id(event.originator_id) or ""]
+def _responded(batch: _Batch, state: State) -> None:
+    row = batch.rows[state["originator_id"]]
     if row["first_response_at"] is not None:
         return
-    received = from_iso(row["received_at"])
+    received, at = from_iso(row["received_at"]), instant(state["at"])
     assert received is not None
-    working = batch.calendar(row["structure_id"]).working_time_between(received, event.at)
+    assert at is not None
+    working = batch.calendar(row["structure_id"]).working_time_between(received, at)
     row |= {
-        "first_response_at": iso(event.at),
+        "first_response_at": iso(at),
         "hours_to_first_response": working.total_seconds() / 3600,
     }
     if row["status"] == "open":
         row["status"] = "answered"
 
 
-def _resolved(batch: _Batch, event: Any) -> None:
-    batch.rows[hex_id(event.originator_id) or ""] |= {
-        "resolved_at": iso(event.at),
+def _resolved(batch: _Batch, state: State) -> None:
+    batch.rows[state["originator_id"]] |= {
+        "resolved_at": instant_text(state["at"]),
         "status": "resolved",
     }
 
 
-def _reopened(batch: _Batch, event: Any) -> None:
-    row = batch.rows[hex_id(event.originator_id) or ""]
+def _reopened(batch: _Batch, state: State) -> None:
+    row = batch.rows[state["originator_id"]]
     row |= {
         "resolved_at": None,
         "status": "open" if row["first_response_at"] is None else "answered",
     }
 
 
-_UPDATES = {"Request.Responded", "Request.Resolved", "Request.Reopened"}
+_UPDATES = {get_topic(c) for c in (Request.Responded, Request.Resolved, Request.Reopened)}
 
 
 sla.batched(

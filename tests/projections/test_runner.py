@@ -7,6 +7,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from application.ledger import Ledger
+from projections import runner as runner_module
 from projections.db import BULK_CHECKPOINT_PAGES
 from projections.runner import ProjectionRunner, RebuildFailed
 from projections.sla_view import sla
@@ -151,7 +152,7 @@ def test_a_one_pass_rebuild_of_every_view_equals_the_incremental_build(
     assert view_rows(runner) == incremental
     assert position == runner.head()
     assert all(s.lag == 0 and s.status == "ok" for s in runner.status())
-    assert set(spent) == {"read + decode", *runner.projections}
+    assert set(spent) == {"read + decode", "parse", *runner.projections}
     assert all(seconds > 0 for seconds in spent.values())
 
 
@@ -190,6 +191,35 @@ def test_a_one_pass_rebuild_of_thousands_of_requests_makes_one_pass(
             runner.rebuild_all()
     assert [e for e in logs if e["event"] == "rebuild_pass_failed"] == []
     assert all(s.lag == 0 and s.status == "ok" for s in runner.status())
+
+
+def test_a_one_pass_decodes_only_the_events_a_decoding_view_reads_and_parses_each_once(
+    ledger: Ledger, structure: str, runner: ProjectionRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given_a_busy_day(ledger, structure)
+    decoded: list[str] = []
+    parsed: list[int] = []
+    decode, parse = runner.mapper.to_domain_event, runner_module.parse
+
+    def counted_decode(notification: Any) -> Any:
+        decoded.append(notification.topic)
+        return decode(notification)
+
+    def counted_parse(notification: Any) -> Any:
+        parsed.append(notification.id)
+        return parse(notification)
+
+    monkeypatch.setattr(runner.mapper, "to_domain_event", counted_decode)
+    monkeypatch.setattr(runner_module, "parse", counted_parse)
+    runner.rebuild_all()
+    read = set().union(*(p.topics for p in runner.projections.values() if p.decodes))
+    logged = [n.topic for n in runner.read(0, runner.head())]
+    assert decoded == [t for t in logged if t in read]  # each event a decoding view reads, once
+    assert "domain.request:Request.Responded" not in decoded  # most of the log is not decoded
+    assert sorted(parsed) == list(range(1, runner.head() + 1))  # each event once (audit_trail)
+    decoded.clear()
+    runner.rebuild_all(["sla", "audit_trail", "quarterly", "retention"])
+    assert decoded == []
 
 
 def test_a_rebuild_checkpoints_the_sqlite_wal_rarely_and_restores_the_setting(
